@@ -1,0 +1,6 @@
+"""Custom Kedro datasets of the project."""
+
+from fashion_mnist.datasets.fetch import FetchError, fetch_file
+from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
+
+__all__ = ["FetchError", "IDXDataset", "IDXFormatError", "fetch_file"]

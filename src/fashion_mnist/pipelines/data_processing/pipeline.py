@@ -1,0 +1,51 @@
+"""The ``data_processing`` pipeline: raw IDX arrays in, scaled model input out."""
+
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import check_split, plot_dataset_preview, scale_images
+
+
+def _split_nodes(split: str) -> list[Node]:
+    check = update_wrapper(partial(check_split, split=split), check_split)
+    return [
+        Node(
+            func=check,
+            inputs=[
+                f"raw_{split}_images",
+                f"raw_{split}_labels",
+                "params:data_processing.class_names",
+                "params:data_processing.sample_limit",
+            ],
+            outputs=[f"checked_{split}_images", f"{split}_labels"],
+            name=f"check_{split}_split",
+        ),
+        Node(
+            func=scale_images,
+            inputs=f"checked_{split}_images",
+            outputs=f"{split}_images",
+            name=f"scale_{split}_images",
+        ),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            *_split_nodes("train"),
+            *_split_nodes("test"),
+            Node(
+                func=plot_dataset_preview,
+                inputs=[
+                    "checked_train_images",
+                    "train_labels",
+                    "params:data_processing.class_names",
+                    "params:data_processing.preview_count",
+                ],
+                outputs="dataset_preview",
+                name="plot_dataset_preview",
+            ),
+        ],
+        tags="data_processing",
+    )

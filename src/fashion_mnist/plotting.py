@@ -1,0 +1,73 @@
+"""The lab's image grid (LAB.md section 2), shared by every pipeline that draws images.
+
+Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot`` so
+that no global figure state or GUI backend is involved; the catalog's
+``matplotlib.MatplotlibDataset`` saves them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+MAX_COLUMNS = 5
+WRONG_COLOUR = "#d62728"
+
+
+def plot_image_grid(
+    images: np.ndarray,
+    class_names: Sequence[str],
+    labels: Sequence[int] | np.ndarray | None = None,
+    predictions: Sequence[int] | np.ndarray | None = None,
+    titles: Sequence[str] | None = None,
+    probabilities: Sequence[float] | np.ndarray | None = None,
+) -> Figure:
+    """Draw images in the lab's grid: at most five columns, inverted grey, no ticks.
+
+    Args:
+        images: N images of shape (28, 28), uint8 or floats in [0, 1].
+        class_names: Class name of each label index.
+        labels: True label of each image: titled ``lbl: <class>``.
+        predictions: Predicted label of each image: ``pred: <class>`` under it.
+            When ``labels`` are given too, a wrong prediction is drawn in red
+            with a red frame and a cross.
+        titles: Titles to use instead of ``lbl: <class>`` (e.g. file names).
+        probabilities: Probability of each prediction, shown after its class.
+
+    Returns:
+        The figure, sized ``(n_cols + 3, n_rows + 4)`` inches as in the lab.
+    """
+    count = len(images)
+    if count == 0:
+        raise ValueError("plot_image_grid needs at least one image.")
+    n_cols = min(MAX_COLUMNS, count)
+    n_rows = math.ceil(count / n_cols)
+    figure = Figure(figsize=(n_cols + 3, n_rows + 4), layout="constrained")
+    axes = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for index, axis in enumerate(axes):
+        if index >= count:
+            axis.set_axis_off()
+            continue
+        axis.imshow(images[index], cmap="binary")
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if titles is not None:
+            axis.set_title(titles[index], fontsize=9)
+        elif labels is not None:
+            axis.set_title(f"lbl: {class_names[int(labels[index])]}", fontsize=9)
+        if predictions is not None:
+            predicted = int(predictions[index])
+            text = f"pred: {class_names[predicted]}"
+            if probabilities is not None:
+                text += f" ({float(probabilities[index]):.0%})"
+            wrong = labels is not None and predicted != int(labels[index])
+            if wrong:
+                text += " \u2717"
+                for spine in axis.spines.values():
+                    spine.set_edgecolor(WRONG_COLOUR)
+                    spine.set_linewidth(2.5)
+            axis.set_xlabel(text, fontsize=9, color=WRONG_COLOUR if wrong else "black")
+    return figure
