@@ -27,7 +27,11 @@ class PreflightHooks:
     ) -> None:
         missing = []
         for name in sorted(pipeline.inputs()):
-            if name.startswith("params:") or name == "parameters" or name not in catalog:
+            if (
+                name.startswith("params:")
+                or name == "parameters"
+                or name not in catalog
+            ):
                 continue
             advice = (catalog.get(name).metadata or {}).get("if_missing")
             if advice and not catalog.exists(name):

@@ -20,6 +20,7 @@ WRONG_COLOUR = "#d62728"
 def plot_image_grid(
     images: np.ndarray,
     class_names: Sequence[str],
+    *,
     labels: Sequence[int] | np.ndarray | None = None,
     predictions: Sequence[int] | np.ndarray | None = None,
     titles: Sequence[str] | None = None,

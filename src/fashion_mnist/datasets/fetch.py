@@ -88,7 +88,9 @@ def _copy_stream(source: IO[bytes], target: IO[bytes], total: int | None, label:
 
 
 @contextmanager
-def _open_source(location: str, timeout: float) -> Iterator[tuple[IO[bytes], int | None]]:
+def _open_source(
+    location: str, timeout: float
+) -> Iterator[tuple[IO[bytes], int | None]]:
     scheme = urllib.parse.urlparse(location).scheme
     if scheme in (*REMOTE_SCHEMES, "file"):
         with urllib.request.urlopen(location, timeout=timeout) as response:  # noqa: S310
@@ -118,9 +120,12 @@ def _fetch_one(location: str, target: str, sha256: str, timeout: float) -> None:
         dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".part"
     )
     try:
-        with os.fdopen(handle, "wb") as out, _open_source(location, timeout) as (
-            source,
-            total,
+        with (
+            os.fdopen(handle, "wb") as out,
+            _open_source(location, timeout) as (
+                source,
+                total,
+            ),
         ):
             logger.info("Fetching %s", location)
             _copy_stream(source, out, total, os.path.basename(target))

@@ -1,0 +1,53 @@
+"""Parameters of the modeling pipeline, validated before any training starts.
+
+Kedro 1.7 builds these pydantic models from ``conf/base/parameters_modeling.yml``
+(plus ``--params``) for every node input annotated with them, and stops the run
+with a message naming the key when a value is wrong or a key is unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fashion_mnist.models import Architecture
+
+
+class ModelParams(BaseModel):
+    """``model``: which network, and how it is compiled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="model")
+
+    architecture: Architecture = "cnn"
+    optimizer: str = "adam"
+    loss: str = "sparse_categorical_crossentropy"
+    metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
+
+
+class TrainingParams(BaseModel):
+    """``training``: how the network is fitted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="training")
+
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(64, ge=1)
+    seed: int = 42
+    validation_split: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+class AccuracyCheckParams(BaseModel):
+    """``accuracy_check``: the gate that fails the run below a threshold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="accuracy_check")
+
+    split: Literal["test", "train"] = "test"
+    threshold: float = Field(0.90, ge=0.0, le=1.0)
+
+
+class FiguresParams(BaseModel):
+    """``figures``: what the modeling reports draw."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="figures")
+
+    prediction_count: int = Field(20, ge=1, le=100)

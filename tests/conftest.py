@@ -1,0 +1,76 @@
+"""Fixtures shared by all tests."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Kedro or TensorFlow.
+os.environ["KEDRO_DISABLE_TELEMETRY"] = "true"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import functools  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from kedro.framework.session import KedroSession  # noqa: E402
+from kedro.framework.startup import bootstrap_project  # noqa: E402
+
+from tests.helpers import PROJECT_ROOT, make_project_copy  # noqa: E402
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A real HTTP server on 127.0.0.1 serving a temporary folder.
+
+    Yields the folder and the server's base URL.
+    """
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def real_raw_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four real Fashion-MNIST files, fetched once through the project's catalog."""
+    project = make_project_copy(tmp_path_factory.mktemp("raw") / "project")
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project) as session:
+        catalog = session.load_context().catalog
+        for name in (
+            "raw_train_images",
+            "raw_train_labels",
+            "raw_test_images",
+            "raw_test_labels",
+        ):
+            catalog.load(name)
+    return project / "data" / "01_raw" / "fashion-mnist"
+
+
+@pytest.fixture
+def project(tmp_path: Path, real_raw_data: Path) -> Path:
+    """An isolated copy of the project (conf and data tree) with the real raw data."""
+    path = make_project_copy(tmp_path / "project", raw_data=real_raw_data)
+    bootstrap_project(path)
+    return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _bootstrap() -> None:
+    bootstrap_project(PROJECT_ROOT)

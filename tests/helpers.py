@@ -1,0 +1,52 @@
+"""Helpers shared by the tests (importable as ``tests.helpers``)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# The IDX type code of each dtype, written independently of the code under test.
+_TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """The bytes of an IDX file holding ``array`` (big-endian, as the format says)."""
+    kind = array.dtype.kind + str(array.dtype.itemsize)
+    header = struct.pack(">HBB", 0, _TYPE_CODES[kind], array.ndim)
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool = False) -> Path:
+    """Write ``array`` as an IDX file, gzip-compressed when ``compress``."""
+    data = idx_bytes(array)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(data, compresslevel=1) if compress else data)
+    return path
+
+
+def make_project_copy(target: Path, raw_data: Path | None = None) -> Path:
+    """Copy the project's configuration into ``target`` for an isolated Kedro run.
+
+    The package is the installed one (``pip install -e .``); ``conf/``, ``pyproject.toml``
+    and an empty ``data/`` tree are copied, so a run writes nothing into the checkout.
+    ``raw_data``, when given, is copied into ``data/01_raw/fashion-mnist``.
+    """
+    shutil.copytree(PROJECT_ROOT / "conf" / "base", target / "conf" / "base")
+    shutil.copy(PROJECT_ROOT / "conf" / "logging.yml", target / "conf" / "logging.yml")
+    (target / "conf" / "local").mkdir()
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT_ROOT / name, target / name)
+    (target / "src").mkdir()  # bootstrap_project wants it; the package is installed
+    for layer in (PROJECT_ROOT / "data").iterdir():
+        if layer.is_dir():
+            (target / "data" / layer.name).mkdir(parents=True)
+    if raw_data is not None:
+        shutil.copytree(raw_data, target / "data" / "01_raw" / "fashion-mnist")
+    return target
