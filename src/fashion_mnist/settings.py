@@ -17,4 +17,7 @@ HOOKS = (PreflightHooks(),)
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/local/parameters*.yml may override single keys, e.g. only
+    # benchmark.batch_sizes, and keep the rest of conf/base.
+    "merge_strategy": {"parameters": "soft"},
 }

@@ -1,6 +1,13 @@
 """Custom Kedro datasets of the project."""
 
+from fashion_mnist.datasets.excel_chart_dataset import ExcelChartDataset
 from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
 
-__all__ = ["FetchError", "IDXDataset", "IDXFormatError", "fetch_file"]
+__all__ = [
+    "ExcelChartDataset",
+    "FetchError",
+    "IDXDataset",
+    "IDXFormatError",
+    "fetch_file",
+]

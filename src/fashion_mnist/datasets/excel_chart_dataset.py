@@ -1,0 +1,164 @@
+"""``ExcelChartDataset``: kedro-datasets' ``pandas.ExcelDataset`` that also draws
+native Excel line charts, laid out from the catalog, and writes atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from copy import deepcopy
+from typing import Any
+
+import pandas as pd
+from kedro.io.core import DatasetError, get_filepath_str
+from kedro_datasets.pandas import ExcelDataset
+from openpyxl.chart import LineChart, Reference
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+
+class ExcelChartDataset(ExcelDataset):
+    """Saves a dict of DataFrames as a multi-sheet workbook with native line charts.
+
+    Each chart reads a sheet laid out like the lab's table: the first column holds
+    the series names (one line per row), the header row the x-axis categories.
+    Charts are drawn with openpyxl, so Excel and LibreOffice render them natively.
+    The workbook is built in memory and written in one step (through a temporary
+    file on local disk), so a failed save never leaves a half-written file.
+    Loading is ``ExcelDataset``'s (openpyxl drops charts on load).
+
+    Examples:
+        Using the YAML API:
+
+        ```yaml
+        benchmark_workbook:
+          type: fashion_mnist.datasets.ExcelChartDataset
+          filepath: data/08_reporting/benchmark.xlsx
+          load_args:
+            sheet_name: null
+          charts:
+            - sheet: lab_table
+              title: Seconds per epoch against batch_size
+              x_axis_title: batch_size
+              y_axis_title: seconds per epoch
+        ```
+    """
+
+    DEFAULT_CHART: dict[str, Any] = {
+        "title": None,
+        "x_axis_title": None,
+        "y_axis_title": None,
+        "anchor": None,  # default: two rows below the sheet's table, column A
+        "width_cm": 16.0,
+        "height_cm": 10.0,
+        "markers": True,
+    }
+
+    def __init__(
+        self,
+        *,
+        charts: list[dict[str, Any]] | None = None,
+        autofit_columns: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Creates a new instance of ``ExcelChartDataset``.
+
+        Args:
+            charts: Line charts to draw, each a mapping with ``sheet`` (required)
+                and optionally ``title``, ``x_axis_title``, ``y_axis_title``,
+                ``anchor`` (a cell such as ``H2``), ``width_cm``, ``height_cm``
+                and ``markers``.
+            autofit_columns: Widen each column to fit its longest value.
+            **kwargs: Everything ``pandas.ExcelDataset`` takes.
+        """
+        super().__init__(**kwargs)
+        self._charts = []
+        for chart in deepcopy(charts) or []:
+            unknown = set(chart) - set(self.DEFAULT_CHART) - {"sheet"}
+            if "sheet" not in chart or unknown:
+                raise DatasetError(
+                    f"ExcelChartDataset chart {chart}: needs 'sheet' and takes only "
+                    f"{sorted(self.DEFAULT_CHART)}; unknown: {sorted(unknown)}."
+                )
+            self._charts.append({**self.DEFAULT_CHART, **chart})
+        self._autofit_columns = autofit_columns
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "charts": self._charts}
+
+    def save(self, data: pd.DataFrame | dict[str, pd.DataFrame]) -> None:
+        sheets = data if isinstance(data, dict) else {"Sheet1": data}
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, **self._writer_args) as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name, **self._save_args)
+                if self._autofit_columns:
+                    _autofit(writer.sheets[name])
+            for chart in self._charts:
+                if chart["sheet"] not in sheets:
+                    raise DatasetError(
+                        f"Chart on sheet '{chart['sheet']}': no such sheet among "
+                        f"{list(sheets)}."
+                    )
+                frame = sheets[chart["sheet"]]
+                _add_line_chart(writer.sheets[chart["sheet"]], frame.shape, chart)
+        self._write(buffer.getvalue())
+        self._invalidate_cache()
+
+    def _write(self, content: bytes) -> None:
+        save_path = get_filepath_str(self._get_save_path(), self._protocol)
+        if self._protocol != "file":
+            with self._fs.open(save_path, **self._fs_open_args_save) as file:
+                file.write(content)
+            return
+        folder = os.path.dirname(save_path)
+        os.makedirs(folder, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=folder, suffix=".xlsx.part")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(content)
+            os.chmod(partial, 0o644)
+            os.replace(partial, save_path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
+
+def _autofit(sheet: Worksheet) -> None:
+    for column in sheet.columns:
+        width = max(
+            len(str(cell.value)) if cell.value is not None else 0 for cell in column
+        )
+        sheet.column_dimensions[get_column_letter(column[0].column)].width = min(
+            width + 2, 60
+        )
+
+
+def _add_line_chart(
+    sheet: Worksheet, shape: tuple[int, int], spec: dict[str, Any]
+) -> None:
+    """A line per table row: series names in column A, categories in row 1."""
+    rows, columns = shape
+    if rows < 1 or columns < 2:
+        raise DatasetError(
+            f"Chart on sheet '{sheet.title}': needs a label column and at least one "
+            f"value column with one row or more, found {rows} x {columns}."
+        )
+    chart = LineChart()
+    chart.title = spec["title"]
+    chart.x_axis.title = spec["x_axis_title"]
+    chart.y_axis.title = spec["y_axis_title"]
+    chart.width, chart.height = spec["width_cm"], spec["height_cm"]
+    values = Reference(sheet, min_col=1, max_col=columns, min_row=2, max_row=rows + 1)
+    chart.add_data(values, from_rows=True, titles_from_data=True)
+    chart.set_categories(
+        Reference(sheet, min_col=2, max_col=columns, min_row=1, max_row=1)
+    )
+    for series in chart.series:
+        series.smooth = False  # openpyxl's line charts are curved otherwise
+        series.marker.symbol = "circle" if spec["markers"] else "none"
+    # Without these, Excel may hide both axes.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    sheet.add_chart(chart, spec["anchor"] or f"A{rows + 3}")

@@ -1,0 +1,241 @@
+"""Nodes of the ``benchmarking`` pipeline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from fashion_mnist.models import build_classifier
+
+from .batches import ArrayBatches
+from .params import BenchmarkParams
+
+logger = logging.getLogger(__name__)
+
+ARRAYS = "arrays (reference)"
+
+
+def setting_label(use_multiprocessing: bool | None) -> str:
+    """Row label of a setting in the lab's table; ``None`` is the array reference."""
+    return (
+        ARRAYS
+        if use_multiprocessing is None
+        else f"use_multiprocessing={use_multiprocessing}"
+    )
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall-clock seconds of each epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._started)
+
+
+def _time_cell(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    use_multiprocessing: bool | None,
+    benchmark: BenchmarkParams,
+) -> list[float]:
+    """Seconds per epoch of each timed repeat of one grid cell.
+
+    A fresh model with the same seed; an untimed warm-up (graph tracing, worker
+    start-up, first batches); then ``repeats`` timed runs of ``epochs`` epochs.
+    """
+    model = build_classifier(benchmark.architecture, seed=benchmark.seed)
+    if use_multiprocessing is None:
+        feed: dict[str, Any] = {"x": images, "y": labels, "batch_size": batch_size}
+    else:
+        feed = {
+            "x": ArrayBatches(
+                images,
+                labels,
+                batch_size,
+                workers=benchmark.workers,
+                use_multiprocessing=use_multiprocessing,
+                max_queue_size=benchmark.max_queue_size,
+            )
+        }
+    steps = -(-len(images) // batch_size)
+    model.fit(
+        **feed, epochs=1, steps_per_epoch=min(benchmark.warmup_steps, steps), verbose=0
+    )
+    timer = EpochTimer()
+    model.fit(
+        **feed,
+        epochs=benchmark.epochs * benchmark.repeats,
+        callbacks=[timer],
+        verbose=0,
+    )
+    per_run = np.reshape(timer.seconds, (benchmark.repeats, benchmark.epochs))
+    return [float(run.mean()) for run in per_run]
+
+
+def run_benchmark(
+    images: np.ndarray, labels: np.ndarray, benchmark: BenchmarkParams
+) -> pd.DataFrame:
+    """Time training for every (batch_size, setting) cell of the grid.
+
+    Returns:
+        A tidy table, one row per cell: median, min and max seconds per epoch,
+        samples per second and steps per epoch.
+    """
+    if benchmark.sample_limit is not None:
+        images, labels = (
+            images[: benchmark.sample_limit],
+            labels[: benchmark.sample_limit],
+        )
+    settings: list[bool | None] = list(benchmark.use_multiprocessing)
+    if benchmark.include_arrays:
+        settings.append(None)
+    cells = [(size, setting) for size in benchmark.batch_sizes for setting in settings]
+    logger.info(
+        "Timing %d cells: %s on %d images, %d timed run(s) of %d epoch(s) each",
+        len(cells),
+        benchmark.architecture,
+        len(images),
+        benchmark.repeats,
+        benchmark.epochs,
+    )
+    rows = []
+    started = time.perf_counter()
+    for number, (batch_size, setting) in enumerate(cells, start=1):
+        seconds = _time_cell(images, labels, batch_size, setting, benchmark)
+        median = statistics.median(seconds)
+        rows.append(
+            {
+                "setting": setting_label(setting),
+                "feed": "arrays" if setting is None else "PyDataset",
+                "use_multiprocessing": setting,
+                "workers": None if setting is None else benchmark.workers,
+                "batch_size": batch_size,
+                "steps_per_epoch": -(-len(images) // batch_size),
+                "samples": len(images),
+                "timed_runs": benchmark.repeats,
+                "epochs_per_run": benchmark.epochs,
+                "median_s_per_epoch": round(median, 3),
+                "min_s_per_epoch": round(min(seconds), 3),
+                "max_s_per_epoch": round(max(seconds), 3),
+                "samples_per_second": round(len(images) / median, 1),
+            }
+        )
+        logger.info(
+            "[%d/%d] batch_size=%d %s: %.2f s/epoch (min %.2f, max %.2f)",
+            number,
+            len(cells),
+            batch_size,
+            setting_label(setting),
+            median,
+            min(seconds),
+            max(seconds),
+        )
+    logger.info(
+        "Benchmark finished: %d cells in %.1f s",
+        len(cells),
+        time.perf_counter() - started,
+    )
+    return pd.DataFrame(rows)
+
+
+def tabulate_like_the_lab(timings: pd.DataFrame) -> pd.DataFrame:
+    """The lab's table: one row per setting, one column per batch size, median s/epoch."""
+    order = list(dict.fromkeys(timings["setting"]))
+    table = timings.pivot(
+        index="setting", columns="batch_size", values="median_s_per_epoch"
+    )
+    table = table.loc[order]
+    table.columns = [int(size) for size in table.columns]  # numeric chart categories
+    table.columns.name = None
+    return table.reset_index()
+
+
+def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
+    """The machine, the versions and the grid's settings, for the workbook."""
+    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    rows = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu": _cpu_model(),
+        "cpu_cores": os.cpu_count(),
+        "gpu": ", ".join(gpus) or "none",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "architecture": benchmark.architecture,
+        "workers": benchmark.workers,
+        "max_queue_size": benchmark.max_queue_size,
+        "epochs_per_run": benchmark.epochs,
+        "timed_runs": benchmark.repeats,
+        "warmup_steps": benchmark.warmup_steps,
+        "seed": benchmark.seed,
+    }
+    return pd.DataFrame(
+        {"item": list(rows), "value": [str(value) for value in rows.values()]}
+    )
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def assemble_workbook(
+    timings: pd.DataFrame, lab_table: pd.DataFrame, machine: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, in order (the chart's layout is in the catalog)."""
+    return {"lab_table": lab_table, "timings": timings, "machine": machine}
+
+
+def plot_benchmark(timings: pd.DataFrame) -> Figure:
+    """The lab's chart: seconds per epoch against batch_size, one line per setting,
+    with the min-max range of the timed runs shaded."""
+    figure = Figure(figsize=(8, 5), layout="constrained")
+    axis = figure.subplots()
+    for setting, rows in timings.groupby("setting", sort=False):
+        line = axis.plot(
+            rows["batch_size"], rows["median_s_per_epoch"], marker="o", label=setting
+        )
+        axis.fill_between(
+            rows["batch_size"],
+            rows["min_s_per_epoch"],
+            rows["max_s_per_epoch"],
+            color=line[0].get_color(),
+            alpha=0.15,
+        )
+    sizes = sorted(timings["batch_size"].unique())
+    axis.set_xscale("log", base=2)
+    axis.set_xticks(sizes, [str(size) for size in sizes])
+    axis.set_ylim(bottom=0)
+    axis.set_xlabel("batch_size")
+    axis.set_ylabel("seconds per epoch (median)")
+    axis.set_title("Training speed against batch_size and multiprocessing")
+    axis.grid(alpha=0.3)
+    axis.legend(title="setting")
+    return figure

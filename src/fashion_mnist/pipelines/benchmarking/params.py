@@ -1,0 +1,36 @@
+"""Parameters of the benchmarking pipeline, validated before anything is timed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+from fashion_mnist.models import Architecture
+
+
+class BenchmarkParams(BaseModel):
+    """``benchmark``: the grid of timed training runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="benchmark")
+
+    architecture: Architecture = "mlp"
+    batch_sizes: list[PositiveInt] = Field(
+        default_factory=lambda: [32, 64, 128, 256, 512], min_length=1
+    )
+    use_multiprocessing: list[bool] = Field(
+        default_factory=lambda: [True, False], min_length=1
+    )
+    include_arrays: bool = True
+    workers: PositiveInt = 3
+    max_queue_size: PositiveInt = 10
+    epochs: PositiveInt = 1
+    repeats: PositiveInt = 3
+    warmup_steps: PositiveInt = 20
+    sample_limit: PositiveInt | None = None
+    seed: int = 42
+
+    @field_validator("batch_sizes", "use_multiprocessing")
+    @classmethod
+    def _no_duplicates(cls, values: list) -> list:
+        if len(set(values)) != len(values):
+            raise ValueError(f"each value may appear once, found {values}")
+        return values

@@ -1,0 +1,53 @@
+"""The ``benchmarking`` pipeline: the lab's Task 2 as a parameterised timing study."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    assemble_workbook,
+    describe_machine,
+    plot_benchmark,
+    run_benchmark,
+    tabulate_like_the_lab,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                run_benchmark,
+                inputs=["train_images", "train_labels", "params:benchmark"],
+                outputs="benchmark_timings",
+                name="run_benchmark",
+            ),
+            Node(
+                tabulate_like_the_lab,
+                inputs="benchmark_timings",
+                outputs="benchmark_lab_table",
+                name="tabulate_like_the_lab",
+            ),
+            Node(
+                describe_machine,
+                inputs="params:benchmark",
+                outputs="benchmark_machine",
+                name="describe_machine",
+            ),
+            Node(
+                assemble_workbook,
+                inputs=[
+                    "benchmark_timings",
+                    "benchmark_lab_table",
+                    "benchmark_machine",
+                ],
+                outputs="benchmark_workbook",
+                name="assemble_workbook",
+            ),
+            Node(
+                plot_benchmark,
+                inputs="benchmark_timings",
+                outputs="benchmark_plot",
+                name="plot_benchmark",
+            ),
+        ],
+        tags="benchmarking",
+    )

@@ -1,0 +1,93 @@
+"""ExcelChartDataset: sheets as ExcelDataset writes them, plus a native line chart."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.io import DatasetError
+from openpyxl import load_workbook
+
+from fashion_mnist.datasets import ExcelChartDataset
+
+TABLE = pd.DataFrame(
+    {"setting": ["fast", "slow"], 32: [2.5, 4.5], 64: [1.5, 2.5], 128: [0.5, 1.5]}
+)
+TIDY = pd.DataFrame({"setting": ["fast", "slow"], "seconds": [1.5, 2.5]})
+CHART = {
+    "sheet": "layout",
+    "title": "Speed",
+    "x_axis_title": "batch_size",
+    "y_axis_title": "s",
+}
+
+
+def _dataset(path: Path, **kwargs) -> ExcelChartDataset:
+    return ExcelChartDataset(
+        filepath=str(path), load_args={"sheet_name": None}, **kwargs
+    )
+
+
+def _chart_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as workbook:
+        names = [name for name in workbook.namelist() if name.startswith("xl/charts/")]
+        assert names == ["xl/charts/chart1.xml"]
+        return workbook.read(names[0]).decode()
+
+
+def test_saves_sheets_that_load_back(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _dataset(path, charts=[CHART]).save({"layout": TABLE, "tidy": TIDY})
+    loaded = _dataset(path).load()
+    assert list(loaded) == ["layout", "tidy"]
+    pd.testing.assert_frame_equal(loaded["tidy"], TIDY)
+    pd.testing.assert_frame_equal(loaded["layout"], TABLE)
+
+
+def test_draws_a_straight_line_chart_of_the_layout_sheet(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _dataset(path, charts=[CHART]).save({"layout": TABLE, "tidy": TIDY})
+    xml = _chart_xml(path)
+    assert "<lineChart>" in xml
+    # One series per row, named from column A, values from its row, categories
+    # from the header row of the layout sheet.
+    assert re.findall(r"<tx><strRef><f>([^<]+)</f>", xml) == [
+        "'layout'!A2",
+        "'layout'!A3",
+    ]
+    assert re.findall(r"<val><numRef><f>([^<]+)</f>", xml) == [
+        "'layout'!$B$2:$D$2",
+        "'layout'!$B$3:$D$3",
+    ]
+    assert re.findall(r"<cat><numRef><f>([^<]+)</f>", xml) == ["'layout'!$B$1:$D$1"] * 2
+    assert xml.count('<smooth val="0" />') == 2  # straight lines
+    assert xml.count('<delete val="0" />') == 2  # both axes shown
+    for text in ("Speed", "batch_size", "s"):
+        assert f"<a:t>{text}</a:t>" in xml
+
+
+def test_chart_spec_is_checked(tmp_path):
+    with pytest.raises(DatasetError, match="unknown: \\['colour'\\]"):
+        _dataset(tmp_path / "a.xlsx", charts=[{**CHART, "colour": "red"}])
+    with pytest.raises(DatasetError, match="needs 'sheet'"):
+        _dataset(tmp_path / "a.xlsx", charts=[{"title": "x"}])
+
+
+def test_failed_save_leaves_the_previous_workbook(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _dataset(path, charts=[CHART]).save({"layout": TABLE})
+    before = path.read_bytes()
+    with pytest.raises(DatasetError, match="no such sheet"):
+        _dataset(path, charts=[CHART]).save({"other": TABLE})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_columns_are_widened_to_fit(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _dataset(path).save({"layout": TABLE})
+    sheet = load_workbook(path)["layout"]
+    assert sheet.column_dimensions["A"].width == len("setting") + 2
