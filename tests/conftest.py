@@ -71,6 +71,22 @@ def project(tmp_path: Path, real_raw_data: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def trained_project(
+    tmp_path_factory: pytest.TempPathFactory, real_raw_data: Path
+) -> Path:
+    """A project copy after one full default ``kedro run``: data_processing, then
+    modeling with the defaults (cnn, 10 epochs, all 60,000 images). Takes minutes,
+    so it runs once and its model is shared by the tests that need a trained one."""
+    path = make_project_copy(
+        tmp_path_factory.mktemp("trained") / "project", raw_data=real_raw_data
+    )
+    bootstrap_project(path)
+    with KedroSession.create(project_path=path) as session:
+        session.run()
+    return path
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _bootstrap() -> None:
     bootstrap_project(PROJECT_ROOT)

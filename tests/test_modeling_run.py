@@ -27,11 +27,9 @@ def _saved_models(project):
 
 
 @pytest.mark.slow
-def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(project):
+def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(trained_project):
     """`kedro run` with the defaults: data_processing then modeling (cnn, 10 epochs)."""
-    with KedroSession.create(project_path=project) as session:
-        session.run()
-
+    project = trained_project
     reports = project / "data" / "08_reporting"
     metrics = json.loads((reports / "metrics.json").read_text())
     assert metrics["architecture"] == "cnn"

@@ -87,11 +87,13 @@ class ExcelChartDataset(ExcelDataset):
         return {**super()._describe(), "charts": self._charts}
 
     def save(self, data: pd.DataFrame | dict[str, pd.DataFrame]) -> None:
-        sheets = data if isinstance(data, dict) else {"Sheet1": data}
+        save_args = dict(self._save_args)
+        single_sheet = save_args.pop("sheet_name", "Sheet1")
+        sheets = data if isinstance(data, dict) else {single_sheet: data}
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, **self._writer_args) as writer:
             for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, **self._save_args)
+                frame.to_excel(writer, sheet_name=name, **save_args)
                 if self._autofit_columns:
                     _autofit(writer.sheets[name])
             for chart in self._charts:

@@ -1,0 +1,104 @@
+"""kedro-viz serves every registered pipeline with its nodes (a real server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from kedro.framework.project import pipelines as project_pipelines
+
+from fashion_mnist.pipeline_registry import register_pipelines
+from tests.helpers import make_project_copy
+
+EXPECTED = {"__default__", "data_processing", "modeling", "benchmarking", "inference"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def viz_server(tmp_path):
+    project = make_project_copy(tmp_path / "project")
+    port = _free_port()
+    log = (tmp_path / "viz.log").open("w")
+    # Its own process group: `kedro viz run` starts a child that holds the port.
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kedro",
+            "viz",
+            "run",
+            "--no-browser",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                _get(f"{base}/api/main")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.close()
+                    pytest.fail(
+                        "kedro viz did not start:\n"
+                        + (tmp_path / "viz.log").read_text()
+                    )
+                time.sleep(1)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+    with pytest.raises(OSError):  # the whole group is gone: nothing holds the port
+        urllib.request.urlopen(f"{base}/api/main", timeout=2)
+
+
+def test_viz_shows_every_pipeline_with_its_nodes(viz_server):
+    main = _get(f"{viz_server}/api/main")
+    assert {pipeline["id"] for pipeline in main["pipelines"]} == EXPECTED
+
+    project_pipelines.set_requested(None)
+    registered = register_pipelines()
+    for pipeline_id in EXPECTED:
+        data = _get(f"{viz_server}/api/pipelines/{pipeline_id}")
+        shown = {node["name"] for node in data["nodes"] if node["type"] == "task"}
+        assert shown == {node.name for node in registered[pipeline_id].nodes}, (
+            pipeline_id
+        )
+        datasets = {node["name"] for node in data["nodes"] if node["type"] == "data"}
+        assert datasets, pipeline_id
+
+    modeling = _get(f"{viz_server}/api/pipelines/modeling")
+    names = {node["name"] for node in modeling["nodes"]}
+    assert {"train_model", "check_accuracy", "classifier", "metrics"} <= names
