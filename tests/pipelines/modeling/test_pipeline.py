@@ -22,11 +22,11 @@ def test_gate_runs_after_every_report_is_saved(registered):
         registered["__default__"],
     ):
         names = [node.name for node in pipeline.nodes]
-        assert names[-1] == "check_accuracy"
+        assert names[-1] == "modeling.check_accuracy"
         assert {
-            "plot_predictions",
-            "plot_confusion_matrix",
-            "plot_training_curves",
+            "modeling.plot_predictions",
+            "modeling.plot_confusion_matrix",
+            "modeling.plot_training_curves",
         } <= set(names)
 
 
@@ -54,4 +54,8 @@ def test_modeling_alone_is_registered_with_data_processing():
         names = {node.name for node in register_pipelines()["modeling"].nodes}
     finally:
         project_pipelines.set_requested(None)
-    assert {"check_train_split", "scale_train_images", "train_model"} <= names
+    assert {
+        "data_processing.check_train_split",
+        "data_processing.scale_train_images",
+        "modeling.train_model",
+    } <= names

@@ -50,4 +50,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="benchmarking",
+        namespace="benchmarking",
+        prefix_datasets_with_namespace=False,
     )

@@ -48,4 +48,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="data_processing",
+        namespace="data_processing",
+        prefix_datasets_with_namespace=False,
     )

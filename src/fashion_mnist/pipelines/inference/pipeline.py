@@ -46,4 +46,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="inference",
+        namespace="inference",
+        prefix_datasets_with_namespace=False,
     )

@@ -83,4 +83,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="modeling",
+        namespace="modeling",
+        prefix_datasets_with_namespace=False,
     )
