@@ -83,7 +83,7 @@ def test_notebook_walks_through_the_lab(executed):
     assert any(output.get("data", {}).get("image/png") for output in data_cell.outputs)
     # Training ran through the modeling pipeline and reported its accuracy.
     assert "test accuracy" in "".join(
-        _outputs(cell_with('run(\n    "modeling"'), "text/plain")
+        _outputs(cell_with('catalog.load("metrics")'), "text/plain")
     )
     assert (project / "data" / "08_reporting" / "predictions.png").exists()
     assert any(
@@ -95,5 +95,5 @@ def test_notebook_walks_through_the_lab(executed):
         _outputs(cell_with('catalog.load("classifier")'), "text/plain")
     )
     # The benchmark table is shown.
-    table = "".join(_outputs(cell_with('run("benchmarking"'), "text/html"))
+    table = "".join(_outputs(cell_with("benchmark_workbook"), "text/html"))
     assert "use_multiprocessing=True" in table and "arrays (reference)" in table
