@@ -143,3 +143,20 @@ def test_keras_cache_style_folder_source_with_tilde(tmp_path, monkeypatch):
     raw_dir = tmp_path / "raw"
     _dataset(raw_dir, ["~/.keras/datasets/fashion-mnist"]).load()
     assert (raw_dir / NAME).exists()
+
+
+def test_large_download_goes_through_the_progress_bar(tmp_path, http_server, caplog):
+    root, url = http_server
+    images = np.random.default_rng(0).integers(0, 256, (7000, 28, 28), dtype=np.uint8)
+    raw = idx_bytes(images)  # 5.5 MB: above the size that shows a progress bar
+    (root / "big-idx3-ubyte").write_bytes(raw)
+    dataset = IDXDataset(
+        filepath=str(tmp_path / "raw" / "big-idx3-ubyte"),
+        ndim=3,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        sources=[url],
+    )
+    with caplog.at_level("INFO"):
+        loaded = dataset.load()
+    np.testing.assert_array_equal(loaded, images)
+    assert f"Fetching {url}big-idx3-ubyte" in caplog.text
