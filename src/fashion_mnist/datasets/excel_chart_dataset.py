@@ -4,8 +4,6 @@ native Excel line charts, laid out from the catalog, and writes atomically."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from copy import deepcopy
 from typing import Any
 
@@ -15,6 +13,8 @@ from kedro_datasets.pandas import ExcelDataset
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from fashion_mnist.datasets.atomic import atomic_write
 
 
 class ExcelChartDataset(ExcelDataset):
@@ -113,17 +113,8 @@ class ExcelChartDataset(ExcelDataset):
             with self._fs.open(save_path, **self._fs_open_args_save) as file:
                 file.write(content)
             return
-        folder = os.path.dirname(save_path)
-        os.makedirs(folder, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=folder, suffix=".xlsx.part")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(content)
-            os.chmod(partial, 0o644)
-            os.replace(partial, save_path)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+        with atomic_write(save_path) as file:
+            file.write(content)
 
 
 def _autofit(sheet: Worksheet) -> None:

@@ -17,7 +17,6 @@ import hashlib
 import logging
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +33,8 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+
+from fashion_mnist.datasets.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -115,33 +116,21 @@ def _describe_failure(exc: BaseException) -> str:
 
 def _fetch_one(location: str, target: str, sha256: str, timeout: float) -> None:
     """Copy ``location`` to ``target`` if its content has the expected SHA-256."""
-    folder = os.path.dirname(target) or "."
-    handle, partial = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".part"
-    )
-    try:
-        with (
-            os.fdopen(handle, "wb") as out,
-            _open_source(location, timeout) as (
-                source,
-                total,
-            ),
-        ):
-            logger.info("Fetching %s", location)
-            _copy_stream(source, out, total, os.path.basename(target))
+
+    def verify(partial: str) -> None:
         found = sha256_of_content(partial)
         if found != sha256:
             raise ValueError(
                 f"content has SHA-256 {found}, expected {sha256} (corrupt or "
                 "a different file); it was not kept"
             )
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(partial, 0o666 & ~umask)  # mkstemp creates 0600; keep the usual mode
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+
+    with (
+        atomic_write(target, verify=verify) as out,
+        _open_source(location, timeout) as (source, total),
+    ):
+        logger.info("Fetching %s", location)
+        _copy_stream(source, out, total, os.path.basename(target))
 
 
 def fetch_file(
