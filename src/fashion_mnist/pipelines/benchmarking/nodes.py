@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import platform
 import statistics
@@ -54,6 +55,7 @@ def _time_cell(
     images: np.ndarray,
     labels: np.ndarray,
     batch_size: int,
+    steps: int,
     use_multiprocessing: bool | None,
     benchmark: BenchmarkParams,
 ) -> list[float]:
@@ -76,7 +78,6 @@ def _time_cell(
                 max_queue_size=benchmark.max_queue_size,
             )
         }
-    steps = -(-len(images) // batch_size)
     model.fit(
         **feed, epochs=1, steps_per_epoch=min(benchmark.warmup_steps, steps), verbose=0
     )
@@ -120,16 +121,18 @@ def run_benchmark(
     rows = []
     started = time.perf_counter()
     for number, (batch_size, setting) in enumerate(cells, start=1):
-        seconds = _time_cell(images, labels, batch_size, setting, benchmark)
+        steps = math.ceil(len(images) / batch_size)  # as ArrayBatches and fit() batch
+        seconds = _time_cell(images, labels, batch_size, steps, setting, benchmark)
         median = statistics.median(seconds)
+        label = setting_label(setting)
         rows.append(
             {
-                "setting": setting_label(setting),
+                "setting": label,
                 "feed": "arrays" if setting is None else "PyDataset",
                 "use_multiprocessing": setting,
                 "workers": None if setting is None else benchmark.workers,
                 "batch_size": batch_size,
-                "steps_per_epoch": -(-len(images) // batch_size),
+                "steps_per_epoch": steps,
                 "samples": len(images),
                 "timed_runs": benchmark.repeats,
                 "epochs_per_run": benchmark.epochs,
@@ -144,7 +147,7 @@ def run_benchmark(
             number,
             len(cells),
             batch_size,
-            setting_label(setting),
+            label,
             median,
             min(seconds),
             max(seconds),
