@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +53,18 @@ def make_project_copy(target: Path, raw_data: Path | None = None) -> Path:
     if raw_data is not None:
         shutil.copytree(raw_data, target / "data" / "01_raw" / "fashion-mnist")
     return target
+
+
+def kedro_run(project: Path, *args: str) -> tuple[int, str]:
+    """Run ``kedro run ARGS`` in ``project`` as a user would; return the exit code
+    and everything it printed (wide lines, so messages are not wrapped)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", *args],
+        check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"COLUMNS": "250"},
+    )
+    return result.returncode, result.stdout + result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,20 +12,7 @@ from kedro.framework.session import KedroSession
 from PIL import Image
 
 from fashion_mnist.models import build_classifier
-from tests.helpers import PROJECT_ROOT
-
-
-def _kedro_run(project, *args: str) -> tuple[int, str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", *args],
-        check=False,
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=os.environ | {"COLUMNS": "250"},
-    )
-    return result.returncode, result.stdout + result.stderr
+from tests.helpers import PROJECT_ROOT, kedro_run
 
 
 def _make_samples(project, count: int = 20) -> pd.DataFrame:
@@ -65,7 +51,7 @@ def test_sample_photos_are_classified_by_the_trained_model(project, trained_proj
     with Image.open(images[0]) as first:
         assert first.mode == "RGB" and first.size[0] > 28
 
-    code, output = _kedro_run(project, "--pipelines", "inference")
+    code, output = kedro_run(project, "--pipelines", "inference")
     assert code == 0, output
 
     out = project / "data" / "07_model_output"
@@ -88,7 +74,7 @@ def test_a_non_image_file_stops_the_run_and_nothing_is_written(project):
         "not a picture"
     )
 
-    code, output = _kedro_run(project, "--pipelines", "inference")
+    code, output = kedro_run(project, "--pipelines", "inference")
 
     assert code != 0
     assert "notes.txt is not an image" in output
@@ -96,7 +82,7 @@ def test_a_non_image_file_stops_the_run_and_nothing_is_written(project):
 
 
 def test_without_model_or_images_the_run_says_what_to_do(project):
-    code, output = _kedro_run(project, "--pipelines", "inference")
+    code, output = kedro_run(project, "--pipelines", "inference")
     assert code != 0
     assert "This run needs inputs that do not exist yet" in output
     assert "kedro run --pipelines modeling" in output
@@ -106,6 +92,6 @@ def test_without_model_or_images_the_run_says_what_to_do(project):
 def test_with_a_model_but_an_empty_folder_the_run_says_what_to_do(project):
     _save_untrained_model(project)
     (project / "data" / "01_raw" / "new_images").mkdir()
-    code, output = _kedro_run(project, "--pipelines", "inference")
+    code, output = kedro_run(project, "--pipelines", "inference")
     assert code != 0
     assert "no images in data/01_raw/new_images/" in output

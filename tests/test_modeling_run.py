@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from kedro.framework.session import KedroSession
 from PIL import Image
+
+from tests.helpers import kedro_run
 
 REPORTS = [
     "metrics.json",
@@ -47,28 +46,14 @@ def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(trained_p
 
 def test_gate_failure_exits_non_zero_after_saving_reports(project):
     """The CLI, as a user runs it, with a threshold the model cannot reach."""
-    command = [
-        sys.executable,
-        "-m",
-        "kedro",
-        "run",
+    code, output = kedro_run(
+        project,
         "--pipelines",
         "modeling",
         "--params",
         "accuracy_check.threshold=0.99,data_processing.sample_limit=500,training.epochs=1,model.architecture=mlp",
-    ]
-    env = os.environ | {"COLUMNS": "200"}
-    result = subprocess.run(
-        command,
-        check=False,
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output
+    assert code != 0, output
     assert "Accuracy check failed: test accuracy" in output
     assert "below the threshold 0.9900" in output
     for name in REPORTS:
