@@ -13,7 +13,7 @@ from PIL import Image
 TINY_GRID = {
     "benchmark": {
         "batch_sizes": [100, 200],
-        "repeats": 2,
+        "repeats": 1,
         "warmup_steps": 2,
         "sample_limit": 600,
     },
@@ -45,6 +45,9 @@ def test_tiny_grid_writes_workbook_with_chart_and_png(project):
         "batch_size",
         "steps_per_epoch",
         "median_s_per_epoch",
+        "startup_s_per_epoch",
+        "teardown_s_per_epoch",
+        "median_step_s",
         "min_s_per_epoch",
         "max_s_per_epoch",
         "samples_per_second",

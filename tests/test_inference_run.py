@@ -1,36 +1,35 @@
-"""Real runs of the inference pipeline through the CLI, as a user runs it."""
+"""Real runs of the inference pipeline: once through the CLI as a user runs it,
+the failure cases in-process."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from PIL import Image
 
+from fashion_mnist.hooks import MissingInputError
 from fashion_mnist.models import build_classifier
-from tests.helpers import PROJECT_ROOT, kedro_run
+from fashion_mnist.pipelines.inference.nodes import NewImageError
+from fashion_mnist.samples import write_sample_photos
+from tests.helpers import kedro_run
+
+
+def _new_images(project):
+    return project / "data" / "01_raw" / "new_images"
 
 
 def _make_samples(project, count: int = 20) -> pd.DataFrame:
-    subprocess.run(
-        [
-            sys.executable,
-            "scripts/make_sample_images.py",
-            "--project",
-            str(project),
-            "--count",
-            str(count),
-        ],
-        check=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        capture_output=True,
-    )
-    return pd.read_csv(project / "data" / "01_raw" / "new_images_labels.csv")
+    with KedroSession.create(project_path=project) as session:
+        catalog = session.load_context().catalog
+        images, labels = (
+            catalog.load("raw_test_images"),
+            catalog.load("raw_test_labels"),
+        )
+    labels_file = write_sample_photos(images, labels, _new_images(project), count)
+    return pd.read_csv(labels_file)
 
 
 def _save_untrained_model(project) -> None:
@@ -40,58 +39,69 @@ def _save_untrained_model(project) -> None:
         )
 
 
+def _run_inference(project):
+    with KedroSession.create(project_path=project) as session:
+        session.run(pipeline_names=["inference"])
+
+
 @pytest.mark.slow
 def test_sample_photos_are_classified_by_the_trained_model(project, trained_project):
     models = "data/06_models/classifier.keras"
     shutil.copytree(trained_project / models, project / models)
     labels = _make_samples(project)
-    images = sorted((project / "data" / "01_raw" / "new_images").iterdir())
-    assert len(images) == 20
-    assert {path.suffix for path in images} == {".jpg", ".png"}
-    with Image.open(images[0]) as first:
+    folder = _new_images(project)
+    with Image.open(next(folder.glob("*.jpg"))) as first:
         assert first.mode == "RGB" and first.size[0] > 28
+    Image.new("RGB", (3000, 2000), "white").save(folder / "empty-page.png")
+    (folder / "Thumbs.db").write_bytes(b"\x00" * 512)  # left by Windows Explorer
 
     code, output = kedro_run(project, "--pipelines", "inference")
     assert code == 0, output
+    assert "Skipped 1 system file(s): Thumbs.db" in output
 
     out = project / "data" / "07_model_output"
     table = pd.read_csv(out / "new_image_predictions.csv")
     assert pd.read_excel(
         out / "new_image_predictions.xlsx", sheet_name="predictions"
     ).equals(table)
+    assert len(table) == 21
+    empty = table.set_index("file").loc["empty-page.png"]
+    assert not empty["object_found"] and pd.isna(empty["predicted_class"])
     merged = table.merge(labels, on="file")
-    assert len(merged) == 20
+    assert len(merged) == 20 and merged["object_found"].all()
     agreement = (merged["predicted_class"] == merged["true_class"]).mean()
     assert agreement >= 0.8, merged[["file", "predicted_class", "true_class"]]
     with Image.open(out / "new_image_predictions.png") as figure:
         assert figure.format == "PNG"
 
 
-def test_a_non_image_file_stops_the_run_and_nothing_is_written(project):
+def test_files_that_are_not_images_stop_the_run_and_nothing_is_written(project):
     _save_untrained_model(project)
     _make_samples(project, count=3)
-    (project / "data" / "01_raw" / "new_images" / "notes.txt").write_text(
-        "not a picture"
-    )
+    (_new_images(project) / "notes.txt").write_text("not a picture")
+    (_new_images(project) / "scan.pdf").write_bytes(b"%PDF-1.4")
 
-    code, output = kedro_run(project, "--pipelines", "inference")
+    with pytest.raises(NewImageError) as info:
+        _run_inference(project)
 
-    assert code != 0
-    assert "notes.txt is not an image" in output
-    assert [p.name for p in (project / "data" / "07_model_output").iterdir()] == []
+    message = str(info.value)
+    assert "2 file(s) in data/01_raw/new_images/ are not images" in message
+    assert "notes.txt" in message and "scan.pdf" in message
+    assert list((project / "data" / "07_model_output").iterdir()) == []
 
 
 def test_without_model_or_images_the_run_says_what_to_do(project):
-    code, output = kedro_run(project, "--pipelines", "inference")
-    assert code != 0
-    assert "This run needs inputs that do not exist yet" in output
-    assert "kedro run --pipelines modeling" in output
-    assert "scripts/make_sample_images.py" in output
+    with pytest.raises(MissingInputError) as info:
+        _run_inference(project)
+    message = str(info.value)
+    assert "This run needs inputs that do not exist yet" in message
+    assert "kedro run --pipelines modeling" in message
+    assert "scripts/make_sample_images.py" in message
 
 
 def test_with_a_model_but_an_empty_folder_the_run_says_what_to_do(project):
     _save_untrained_model(project)
-    (project / "data" / "01_raw" / "new_images").mkdir()
-    code, output = kedro_run(project, "--pipelines", "inference")
-    assert code != 0
-    assert "no images in data/01_raw/new_images/" in output
+    _new_images(project).mkdir()
+    with pytest.raises((MissingInputError, NewImageError)) as info:
+        _run_inference(project)
+    assert "no images in data/01_raw/new_images/" in str(info.value).lower()

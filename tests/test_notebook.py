@@ -17,7 +17,7 @@ SAMPLE_LIMIT = 1_000
 EPOCHS = 1
 ARCHITECTURE = "mlp"
 THRESHOLD = 0.0
-BENCHMARK_GRID = {"batch_sizes": [250, 500], "repeats": 1, "warmup_steps": 1, "sample_limit": 1_000}
+BENCHMARK_GRID = {"batch_sizes": [500], "use_multiprocessing": [True], "repeats": 1, "warmup_steps": 1, "sample_limit": 1_000}
 """
 
 
@@ -97,3 +97,4 @@ def test_notebook_walks_through_the_lab(executed):
     # The benchmark table is shown.
     table = "".join(_outputs(cell_with("benchmark_workbook"), "text/html"))
     assert "use_multiprocessing=True" in table and "arrays (reference)" in table
+    assert (project / "data" / "08_reporting" / "benchmark.xlsx").exists()

@@ -1,42 +1,149 @@
-"""Project hooks."""
+"""Project hooks: checks before a run starts, and a clean stop on SIGTERM."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
 
+logger = logging.getLogger(__name__)
+
 
 class MissingInputError(DatasetError):
     """Raised before a run when an input the run needs does not exist yet."""
 
 
-class PreflightHooks:
-    """Stop a run before its first node when an input it needs is missing.
+class StaleInputError(DatasetError):
+    """Raised before a run that would read arrays made with other parameters."""
 
-    A catalog entry opts in with ``metadata: {if_missing: "<what to do>"}``; the
-    error lists every missing input with that advice (e.g. "train a model first"),
-    instead of a load error deep inside the run.
+
+class UnsupportedRunnerError(RuntimeError):
+    """Raised before a run with a runner the project cannot use."""
+
+
+class PreflightHooks:
+    """Stop a run before its first node when it cannot succeed or would use
+    stale data, saying why and what to do.
+
+    - A catalog entry opts in with ``metadata: {if_missing: "<what to do>"}``;
+      the error lists every missing input with that advice (e.g. "train a
+      model first"), instead of a load error deep inside the run.
+    - An entry with ``metadata: {made_with: [<parameter keys>], manifest:
+      <dataset>}`` was saved together with a manifest of the parameters it was
+      made with. A run that reads it from disk instead of making it (one that
+      starts after the node that makes it, e.g. ``--from-nodes``) must ask for
+      the same parameters, or it stops.
+    - ``ParallelRunner`` runs nodes in forked processes, which TensorFlow does
+      not survive: it is refused at once.
     """
 
     @hook_impl
     def before_pipeline_run(
         self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
     ) -> None:
-        missing = []
-        for name in sorted(pipeline.inputs()):
-            if (
-                name.startswith("params:")
-                or name == "parameters"
-                or name not in catalog
-            ):
-                continue
-            advice = (catalog.get(name).metadata or {}).get("if_missing")
-            if advice and not catalog.exists(name):
-                missing.append(f"  - {name}: {advice.strip()}")
-        if missing:
-            raise MissingInputError(
-                "This run needs inputs that do not exist yet:\n" + "\n".join(missing)
+        runner = str(run_params.get("runner") or "")
+        if "ParallelRunner" in runner:
+            raise UnsupportedRunnerError(
+                "ParallelRunner is not supported: it runs nodes in separate "
+                "processes, and TensorFlow cannot be used in forked processes. "
+                "Use the default SequentialRunner, or --runner ThreadRunner."
             )
+        _check_missing_inputs(pipeline, catalog)
+        _check_stale_inputs(pipeline, catalog)
+
+
+def _metadata(catalog: Any, name: str) -> dict[str, Any]:
+    if name.startswith("params:") or name == "parameters" or name not in catalog:
+        return {}
+    return catalog.get(name).metadata or {}
+
+
+def _check_missing_inputs(pipeline: Pipeline, catalog: Any) -> None:
+    missing = []
+    for name in sorted(pipeline.inputs()):
+        advice = _metadata(catalog, name).get("if_missing")
+        if advice and not catalog.exists(name):
+            missing.append(f"  - {name}: {advice.strip()}")
+    if missing:
+        raise MissingInputError(
+            "This run needs inputs that do not exist yet:\n" + "\n".join(missing)
+        )
+
+
+def _check_stale_inputs(pipeline: Pipeline, catalog: Any) -> None:
+    """Compare the manifest of every made-with-parameters dataset that this run
+    reads from disk (an input of the pipeline) with the parameters it uses.
+
+    (``--only-missing-outputs`` needs no check: the model-input datasets are
+    ``CachedDataset``s, which Kedro always makes again under that flag.)
+    """
+    problems = []
+    for name in sorted(pipeline.inputs()):
+        metadata = _metadata(catalog, name)
+        keys, manifest = metadata.get("made_with"), metadata.get("manifest")
+        if not keys or not manifest or not catalog.exists(name):
+            continue
+        made = catalog.load(manifest)["parameters"] if catalog.exists(manifest) else {}
+        for key in keys:
+            wanted = catalog.load(f"params:{key}")
+            if key not in made or made[key] != wanted:
+                found = made.get(key, "unknown (no manifest)")
+                problems.append(
+                    f"  - {name} was made with {key}={found}; this run asks for "
+                    f"{key}={wanted}."
+                )
+    if problems:
+        raise StaleInputError(
+            "This run would read saved data made with other parameters:\n"
+            + "\n".join(problems)
+            + "\nRun the whole pipeline (without --from-nodes) to make it again."
+        )
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM."""
+
+
+class GracefulStopHooks:
+    """Turn SIGTERM into an exception for the length of a run.
+
+    Python's default for SIGTERM ends the process on the spot, leaving any file
+    being written as a hidden ``.part`` file. Raised as an exception instead, it
+    unwinds the save in progress: the temporary file is removed and the
+    previous file stays (see ``datasets/atomic.py``). Like Ctrl-C, the run then
+    stops with a non-zero exit code.
+    """
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, _raise_terminated)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._restore()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._previous is not None and (
+            threading.current_thread() is threading.main_thread()
+        ):
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    name = signal.Signals(signum).name
+    logger.warning("Received %s: stopping; a file being written is discarded.", name)
+    raise Terminated(f"stopped by {name}")

@@ -1,4 +1,4 @@
-"""The lab's image grid (LAB.md section 2), shared by every pipeline that draws images.
+"""The lab's image grid (docs/lab.md, section 2), shared by every pipeline that draws images.
 
 Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot`` so
 that no global figure state or GUI backend is involved; the catalog's

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from kedro.io import DatasetError
 
-from fashion_mnist.datasets import FetchError, IDXDataset, fetch_file
+from fashion_mnist.datasets import FetchError, IDXDataset, fetch, fetch_file
 from tests.helpers import idx_bytes
 
 LABELS = np.array([0, 1, 2, 9, 8, 7], dtype=np.uint8)
@@ -145,8 +145,19 @@ def test_keras_cache_style_folder_source_with_tilde(tmp_path, monkeypatch):
     assert (raw_dir / NAME).exists()
 
 
-def test_large_download_goes_through_the_progress_bar(tmp_path, http_server, caplog):
+def test_large_download_goes_through_the_progress_bar(
+    tmp_path, http_server, caplog, monkeypatch
+):
     root, url = http_server
+    bars = []
+
+    def recording_progress():
+        bar = real_progress()
+        bars.append(bar)
+        return bar
+
+    real_progress = fetch._progress
+    monkeypatch.setattr(fetch, "_progress", recording_progress)
     images = np.random.default_rng(0).integers(0, 256, (7000, 28, 28), dtype=np.uint8)
     raw = idx_bytes(images)  # 5.5 MB: above the size that shows a progress bar
     (root / "big-idx3-ubyte").write_bytes(raw)
@@ -160,3 +171,8 @@ def test_large_download_goes_through_the_progress_bar(tmp_path, http_server, cap
         loaded = dataset.load()
     np.testing.assert_array_equal(loaded, images)
     assert f"Fetching {url}big-idx3-ubyte" in caplog.text
+    # One bar, which followed the download to its end.
+    assert len(bars) == 1
+    (task,) = bars[0].tasks
+    assert task.description == "big-idx3-ubyte"
+    assert task.total == len(raw) and task.completed == len(raw)

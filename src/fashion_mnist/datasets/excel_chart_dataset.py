@@ -14,8 +14,6 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from fashion_mnist.datasets.atomic import atomic_write
-
 
 class ExcelChartDataset(ExcelDataset):
     """Saves a dict of DataFrames as a multi-sheet workbook with native line charts.
@@ -23,8 +21,9 @@ class ExcelChartDataset(ExcelDataset):
     Each chart reads a sheet laid out like the lab's table: the first column holds
     the series names (one line per row), the header row the x-axis categories.
     Charts are drawn with openpyxl, so Excel and LibreOffice render them natively.
-    The workbook is built in memory and written in one step (through a temporary
-    file on local disk), so a failed save never leaves a half-written file.
+    The workbook is built in memory and written in one step (atomically on local
+    disk, see ``datasets/atomic.py``), so a failed save never leaves a
+    half-written file.
     Loading is ``ExcelDataset``'s (openpyxl drops charts on load).
 
     Examples:
@@ -104,17 +103,10 @@ class ExcelChartDataset(ExcelDataset):
                     )
                 frame = sheets[chart["sheet"]]
                 _add_line_chart(writer.sheets[chart["sheet"]], frame.shape, chart)
-        self._write(buffer.getvalue())
-        self._invalidate_cache()
-
-    def _write(self, content: bytes) -> None:
         save_path = get_filepath_str(self._get_save_path(), self._protocol)
-        if self._protocol != "file":
-            with self._fs.open(save_path, **self._fs_open_args_save) as file:
-                file.write(content)
-            return
-        with atomic_write(save_path) as file:
-            file.write(content)
+        with self._fs.open(save_path, **self._fs_open_args_save) as file:
+            file.write(buffer.getvalue())
+        self._invalidate_cache()
 
 
 def _autofit(sheet: Worksheet) -> None:

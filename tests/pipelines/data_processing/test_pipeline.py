@@ -10,8 +10,7 @@ from kedro_datasets.pickle import PickleDataset
 from PIL import Image
 
 from fashion_mnist.pipelines.data_processing import create_pipeline
-
-CLASSES = [f"class {i}" for i in range(10)]
+from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
 
 
 def test_pipeline_scales_both_splits_and_draws_a_preview(tmp_path):
@@ -21,9 +20,7 @@ def test_pipeline_scales_both_splits_and_draws_a_preview(tmp_path):
         "raw_train_labels": (np.arange(30) % 10).astype(np.uint8),
         "raw_test_images": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
         "raw_test_labels": (np.arange(20) % 10).astype(np.uint8),
-        "params:data_processing.class_names": CLASSES,
-        "params:data_processing.sample_limit": 25,
-        "params:data_processing.preview_count": 15,
+        "params:data_processing": DataProcessingParams(sample_limit=25),
     }
     outputs = ["train_images", "train_labels", "test_images", "test_labels"]
     catalog = DataCatalog(
@@ -41,5 +38,7 @@ def test_pipeline_scales_both_splits_and_draws_a_preview(tmp_path):
         catalog.load("train_labels"), raw["raw_train_labels"][:25]
     )
     np.testing.assert_array_equal(catalog.load("test_labels"), raw["raw_test_labels"])
+    assert catalog.load("model_input_manifest")["train_samples"] == 25
     with Image.open(tmp_path / "preview.png") as preview:
         assert preview.format == "PNG"
+        assert preview.size == (800, 700)  # 15 images: (5 + 3) x (3 + 4) in at 100 dpi

@@ -8,6 +8,7 @@ import os
 import platform
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,18 +38,62 @@ def setting_label(use_multiprocessing: bool | None) -> str:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Records the wall-clock seconds of each epoch."""
+    """Records, for every epoch, its wall-clock seconds and when each step ended.
+
+    An epoch runs from Keras' ``on_epoch_begin`` to ``on_epoch_end``. With a
+    ``PyDataset`` that has workers, Keras starts a new pool of worker processes
+    or threads at the beginning of every epoch and stops it at the end, inside
+    that window; the step times tell that start-up and teardown apart from the
+    training steps.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.seconds: list[float] = []
+        self.epochs: list[EpochTiming] = []
         self._started = 0.0
+        self._step_ends: list[float] = []
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._step_ends = []
         self._started = time.perf_counter()
 
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._step_ends.append(time.perf_counter())
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.seconds.append(time.perf_counter() - self._started)
+        ended = time.perf_counter()
+        self.epochs.append(
+            EpochTiming.from_clock(self._started, self._step_ends, ended)
+        )
+
+
+@dataclass(frozen=True)
+class EpochTiming:
+    """One epoch's wall time, split into its parts.
+
+    ``startup`` is how much longer the first step took than a typical step
+    (``step``, the median of the others): starting the worker pool and waiting
+    for its first batch. ``teardown`` is the time from the last step to the end
+    of the epoch: stopping the pool.
+    """
+
+    seconds: float
+    step: float
+    startup: float
+    teardown: float
+
+    @classmethod
+    def from_clock(
+        cls, started: float, step_ends: list[float], ended: float
+    ) -> EpochTiming:
+        steps = np.diff([started, *step_ends])
+        typical = float(np.median(steps[1:])) if len(steps) > 1 else float(steps[0])
+        return cls(
+            seconds=ended - started,
+            step=typical,
+            startup=max(0.0, float(steps[0]) - typical),
+            teardown=ended - step_ends[-1],
+        )
 
 
 def _time_cell(
@@ -58,11 +103,12 @@ def _time_cell(
     steps: int,
     use_multiprocessing: bool | None,
     benchmark: BenchmarkParams,
-) -> list[float]:
-    """Seconds per epoch of each timed repeat of one grid cell.
+) -> list[EpochTiming]:
+    """Timings of each timed repeat of one grid cell (the mean of its epochs).
 
-    A fresh model with the same seed; an untimed warm-up (graph tracing, worker
-    start-up, first batches); then ``repeats`` timed runs of ``epochs`` epochs.
+    A fresh model with the same seed; an untimed warm-up (graph tracing, first
+    batches); then ``repeats`` timed runs of ``epochs`` epochs. Both feeds
+    shuffle the samples at every epoch.
     """
     model = build_classifier(benchmark.architecture, seed=benchmark.seed)
     if use_multiprocessing is None:
@@ -73,6 +119,7 @@ def _time_cell(
                 images,
                 labels,
                 batch_size,
+                seed=benchmark.seed,
                 workers=benchmark.workers,
                 use_multiprocessing=use_multiprocessing,
                 max_queue_size=benchmark.max_queue_size,
@@ -88,8 +135,19 @@ def _time_cell(
         callbacks=[timer],
         verbose=0,
     )
-    per_run = np.reshape(timer.seconds, (benchmark.repeats, benchmark.epochs))
-    return [float(run.mean()) for run in per_run]
+    runs = [
+        timer.epochs[start : start + benchmark.epochs]
+        for start in range(0, len(timer.epochs), benchmark.epochs)
+    ]
+    return [
+        EpochTiming(
+            *(float(np.mean([getattr(e, f) for e in run])) for f in EPOCH_PARTS)
+        )
+        for run in runs
+    ]
+
+
+EPOCH_PARTS = ("seconds", "step", "startup", "teardown")
 
 
 def run_benchmark(
@@ -99,6 +157,7 @@ def run_benchmark(
 
     Returns:
         A tidy table, one row per cell: median, min and max seconds per epoch,
+        the median step, pool start-up and teardown seconds within an epoch,
         samples per second and steps per epoch.
     """
     if benchmark.sample_limit is not None:
@@ -122,7 +181,8 @@ def run_benchmark(
     started = time.perf_counter()
     for number, (batch_size, setting) in enumerate(cells, start=1):
         steps = math.ceil(len(images) / batch_size)  # as ArrayBatches and fit() batch
-        seconds = _time_cell(images, labels, batch_size, steps, setting, benchmark)
+        runs = _time_cell(images, labels, batch_size, steps, setting, benchmark)
+        seconds = [run.seconds for run in runs]
         median = statistics.median(seconds)
         label = setting_label(setting)
         rows.append(
@@ -136,14 +196,18 @@ def run_benchmark(
                 "samples": len(images),
                 "timed_runs": benchmark.repeats,
                 "epochs_per_run": benchmark.epochs,
-                "median_s_per_epoch": round(median, 3),
-                "min_s_per_epoch": round(min(seconds), 3),
-                "max_s_per_epoch": round(max(seconds), 3),
-                "samples_per_second": round(len(images) / median, 1),
+                "median_s_per_epoch": median,
+                "min_s_per_epoch": min(seconds),
+                "max_s_per_epoch": max(seconds),
+                "median_step_s": statistics.median(run.step for run in runs),
+                "startup_s_per_epoch": statistics.median(run.startup for run in runs),
+                "teardown_s_per_epoch": statistics.median(run.teardown for run in runs),
+                "samples_per_second": len(images) / median,
             }
         )
         logger.info(
-            "[%d/%d] batch_size=%d %s: %.2f s/epoch (min %.2f, max %.2f)",
+            "[%d/%d] batch_size=%d %s: %.2f s/epoch (min %.2f, max %.2f; "
+            "pool start-up %.2f s, teardown %.2f s)",
             number,
             len(cells),
             batch_size,
@@ -151,6 +215,8 @@ def run_benchmark(
             median,
             min(seconds),
             max(seconds),
+            rows[-1]["startup_s_per_epoch"],
+            rows[-1]["teardown_s_per_epoch"],
         )
     logger.info(
         "Benchmark finished: %d cells in %.1f s",
@@ -199,6 +265,7 @@ def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
 
 
 def _cpu_model() -> str:
+    """The CPU's marketing name: from /proc/cpuinfo on Linux, else the platform's."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
             for line in cpuinfo:

@@ -4,7 +4,9 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import check_split, plot_dataset_preview, scale_images
+from .nodes import check_split, describe_model_input, plot_dataset_preview, scale_images
+
+PARAMS = "params:data_processing"
 
 
 def _split_nodes(split: str) -> list[Node]:
@@ -12,12 +14,7 @@ def _split_nodes(split: str) -> list[Node]:
     return [
         Node(
             func=check,
-            inputs=[
-                f"raw_{split}_images",
-                f"raw_{split}_labels",
-                "params:data_processing.class_names",
-                "params:data_processing.sample_limit",
-            ],
+            inputs=[f"raw_{split}_images", f"raw_{split}_labels", PARAMS],
             outputs=[f"checked_{split}_images", f"{split}_labels"],
             name=f"check_{split}_split",
         ),
@@ -36,13 +33,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             *_split_nodes("train"),
             *_split_nodes("test"),
             Node(
+                func=describe_model_input,
+                inputs=["train_labels", "test_labels", PARAMS],
+                outputs="model_input_manifest",
+                name="describe_model_input",
+            ),
+            Node(
                 func=plot_dataset_preview,
-                inputs=[
-                    "checked_train_images",
-                    "train_labels",
-                    "params:data_processing.class_names",
-                    "params:data_processing.preview_count",
-                ],
+                inputs=["checked_train_images", "train_labels", PARAMS],
                 outputs="dataset_preview",
                 name="plot_dataset_preview",
             ),

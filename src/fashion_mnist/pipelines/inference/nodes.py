@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.plotting import plot_image_grid
 
 from .preprocessing import prepare_image
@@ -20,43 +21,68 @@ logger = logging.getLogger(__name__)
 IMAGE_FOLDER = "data/01_raw/new_images/"
 TOP_K = 3
 MAX_PICTURED = 50
+NO_OBJECT = "no object found"
+# Files that operating systems and file managers leave in folders (compared in
+# lower case); hidden files (".gitkeep", ".DS_Store", macOS "._x.jpg") too.
+SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
 
 
 class NewImageError(ValueError):
     """Raised when the new-images folder holds something that is not an image."""
 
 
+def _is_system_file(name: str) -> bool:
+    base = PurePosixPath(name).name
+    return base.startswith(".") or base.lower() in SYSTEM_FILES
+
+
 def prepare_new_images(
     partitions: dict[str, Callable[[], object]],
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[str], list[bool]]:
     """Load every image of the folder and make it look like Fashion-MNIST.
 
-    Hidden files (such as ``.gitkeep``) are skipped; any other file that Pillow
-    cannot read stops the run, naming the file, before anything is written.
+    Files the operating system leaves behind (``Thumbs.db``, ``desktop.ini``,
+    hidden files such as ``.DS_Store``) are skipped with a log line. Any other
+    file that Pillow cannot read stops the run before anything is written; the
+    error names every such file.
 
     Returns:
-        An N x 28 x 28 float32 array and the file name of each image, sorted.
+        An N x 28 x 28 float32 array, the file name of each image (sorted), and
+        whether an object was found in each (False for blank pictures).
     """
-    names = sorted(
-        name for name in partitions if not PurePosixPath(name).name.startswith(".")
-    )
+    names, skipped = [], []
+    for name in sorted(partitions):
+        (skipped if _is_system_file(name) else names).append(name)
+    if skipped:
+        logger.info("Skipped %d system file(s): %s", len(skipped), ", ".join(skipped))
     if not names:
         raise NewImageError(
             f"No images in {IMAGE_FOLDER}: put PNG or JPEG files there "
             "(python scripts/make_sample_images.py writes some)."
         )
-    images = []
+    images, found, unreadable = [], [], []
     for name in names:
         try:
             image = partitions[name]()
         except Exception as exc:
-            raise NewImageError(
-                f"{IMAGE_FOLDER}{name} is not an image Pillow can read (PNG or JPEG "
-                f"expected); remove it or replace it. Nothing was written. ({type(exc).__name__})"
-            ) from exc
-        images.append(prepare_image(image))
+            unreadable.append(f"  - {IMAGE_FOLDER}{name} ({type(exc).__name__})")
+            continue
+        pixels, has_object = prepare_image(image)
+        images.append(pixels)
+        found.append(has_object)
+    if unreadable:
+        raise NewImageError(
+            f"{len(unreadable)} file(s) in {IMAGE_FOLDER} are not images Pillow can "
+            "read (PNG or JPEG expected); remove or replace them. Nothing was "
+            "written.\n" + "\n".join(unreadable)
+        )
+    for name, has_object in zip(names, found, strict=True):
+        if not has_object:
+            logger.warning(
+                "%s%s: %s (blank or near-uniform)", IMAGE_FOLDER, name, NO_OBJECT
+            )
     logger.info("Prepared %d new image(s) from %s", len(names), IMAGE_FOLDER)
-    return np.stack(images), names
+    return np.stack(images), names, found
 
 
 def predict_new_images(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
@@ -65,29 +91,41 @@ def predict_new_images(classifier: keras.Model, images: np.ndarray) -> np.ndarra
 
 
 def tabulate_predictions(
-    names: list[str], probabilities: np.ndarray, class_names: list[str]
+    names: list[str], probabilities: np.ndarray, object_found: list[bool]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per image: predicted class, its probability and the top three.
+
+    An image with no object gets ``object_found = False`` and empty prediction
+    columns: there is nothing to classify, so no class is guessed.
 
     Returns:
         The same table twice, for the Excel and the CSV copy.
     """
     ranked = np.argsort(-probabilities, axis=1)[:, :TOP_K]
     rows = []
-    for name, probs, top in zip(names, probabilities, ranked, strict=True):
-        row = {
-            "file": name,
-            "predicted_class": class_names[top[0]],
-            "probability": round(float(probs[top[0]]), 4),
-        }
-        for rank, index in enumerate(top, start=1):
-            row[f"top{rank}_class"] = class_names[index]
-            row[f"top{rank}_probability"] = round(float(probs[index]), 4)
+    for name, probs, top, found in zip(
+        names, probabilities, ranked, object_found, strict=True
+    ):
+        row: dict[str, object] = {"file": name, "object_found": found}
+        if found:
+            row["predicted_class"] = CLASS_NAMES[top[0]]
+            row["probability"] = round(float(probs[top[0]]), 4)
+            for rank, index in enumerate(top, start=1):
+                row[f"top{rank}_class"] = CLASS_NAMES[index]
+                row[f"top{rank}_probability"] = round(float(probs[index]), 4)
+            logger.info(
+                "%s: %s (%.0f%%)",
+                name,
+                row["predicted_class"],
+                100 * row["probability"],
+            )
         rows.append(row)
-        logger.info(
-            "%s: %s (%.0f%%)", name, row["predicted_class"], 100 * row["probability"]
-        )
-    table = pd.DataFrame(rows)
+    columns = ["file", "object_found", "predicted_class", "probability"] + [
+        f"top{rank}_{what}"
+        for rank in range(1, TOP_K + 1)
+        for what in ("class", "probability")
+    ]
+    table = pd.DataFrame(rows, columns=columns)
     return table, table
 
 
@@ -95,17 +133,21 @@ def plot_new_image_predictions(
     images: np.ndarray,
     names: list[str],
     probabilities: np.ndarray,
-    class_names: list[str],
+    object_found: list[bool],
 ) -> Figure:
-    """The images as the model saw them, titled by file, with their predictions."""
+    """The images as the model saw them, titled by file, with their predictions
+    (or "no object found")."""
     count = min(len(images), MAX_PICTURED)
     figure = plot_image_grid(
         images[:count],
-        class_names,
+        CLASS_NAMES,
         titles=[_short(name) for name in names[:count]],
         predictions=probabilities[:count].argmax(axis=1),
         probabilities=probabilities[:count].max(axis=1),
     )
+    for axis, found in zip(figure.axes, object_found[:count], strict=False):
+        if not found:
+            axis.set_xlabel(NO_OBJECT, fontsize=9, color="grey")
     shown = f"first {count} of {len(images)}" if count < len(images) else f"{count}"
     figure.suptitle(f"New images as the model sees them ({shown})")
     return figure

@@ -9,8 +9,6 @@ from .nodes import (
     tabulate_predictions,
 )
 
-CLASS_NAMES = "params:data_processing.class_names"
-
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
@@ -18,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 prepare_new_images,
                 inputs="new_images",
-                outputs=["new_images_prepared", "new_image_names"],
+                outputs=["new_images_prepared", "new_image_names", "new_image_found"],
                 name="prepare_new_images",
             ),
             Node(
@@ -29,7 +27,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 tabulate_predictions,
-                inputs=["new_image_names", "new_image_probabilities", CLASS_NAMES],
+                inputs=[
+                    "new_image_names",
+                    "new_image_probabilities",
+                    "new_image_found",
+                ],
                 outputs=["new_image_predictions", "new_image_predictions_csv"],
                 name="tabulate_predictions",
             ),
@@ -39,7 +41,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "new_images_prepared",
                     "new_image_names",
                     "new_image_probabilities",
-                    CLASS_NAMES,
+                    "new_image_found",
                 ],
                 outputs="new_image_predictions_plot",
                 name="plot_new_image_predictions",

@@ -14,6 +14,9 @@ from PIL import Image, ImageOps
 SIZE = 28
 BORDER = 0.05  # the outer 5 % of each side is taken as background
 OBJECT_LEVEL = 0.1  # pixels brighter than 10 % above the background are the object
+# Fewer object pixels than this fraction of the image: nothing to classify (a
+# blank or near-uniform picture, a speck of dust on a white page).
+MIN_OBJECT_FRACTION = 0.002
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:
@@ -44,25 +47,30 @@ def to_grayscale(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def prepare_image(image: Image.Image) -> np.ndarray:
+def prepare_image(image: Image.Image) -> tuple[np.ndarray, bool]:
     """Turn any Pillow image into a 28 x 28 float32 array in [0, 1], Fashion-MNIST style.
 
     Grayscale; inverted when the border is lighter than mid-grey (a light
-    background); background level subtracted and contrast stretched; trimmed
-    to the object; scaled to fit 28 x 28 keeping the aspect ratio; centred.
+    background); background level subtracted; trimmed to the object (pixels at
+    least ``OBJECT_LEVEL`` above the background); contrast stretched; scaled to
+    fit 28 x 28 keeping the aspect ratio; centred.
+
+    Returns:
+        The array, and whether an object was found at all: a blank or
+        near-uniform image gives an all-black array and ``False``.
     """
     pixels = np.asarray(to_grayscale(image), dtype=np.float32)
     if np.median(_border(pixels)) > 127:
         pixels = 255.0 - pixels
     pixels = np.clip(pixels - np.median(_border(pixels)), 0, None)
-    if pixels.max() > 0:
-        pixels *= 255.0 / pixels.max()
-    rows = np.flatnonzero((pixels > 255 * OBJECT_LEVEL).any(axis=1))
-    columns = np.flatnonzero((pixels > 255 * OBJECT_LEVEL).any(axis=0))
-    if rows.size and columns.size:
-        pixels = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    mask = pixels > 255 * OBJECT_LEVEL
+    if mask.mean() < MIN_OBJECT_FRACTION:
+        return np.zeros((SIZE, SIZE), dtype=np.float32), False
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    pixels = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    pixels *= 255.0 / pixels.max()
     trimmed = Image.fromarray(pixels.astype(np.uint8))
     fitted = ImageOps.pad(
         trimmed, (SIZE, SIZE), method=Image.Resampling.LANCZOS, color=0
     )
-    return np.asarray(fitted, dtype=np.float32) / 255.0
+    return np.asarray(fitted, dtype=np.float32) / 255.0, True

@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from fashion_mnist.models import Architecture
+from fashion_mnist.training import TrainingParams
+
+__all__ = ["AccuracyCheckParams", "FiguresParams", "ModelParams", "TrainingParams"]
 
 
 class ModelParams(BaseModel):
@@ -23,17 +26,6 @@ class ModelParams(BaseModel):
     optimizer: str = "adam"
     loss: str = "sparse_categorical_crossentropy"
     metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
-
-
-class TrainingParams(BaseModel):
-    """``training``: how the network is fitted."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, title="training")
-
-    epochs: int = Field(10, ge=1)
-    batch_size: int = Field(64, ge=1)
-    seed: int = 42
-    validation_split: float = Field(0.0, ge=0.0, lt=1.0)
 
 
 class AccuracyCheckParams(BaseModel):
