@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -124,7 +125,9 @@ class GracefulStopHooks:
 
     @hook_impl
     def before_pipeline_run(self) -> None:
+        global _owner_pid  # noqa: PLW0603 (one handler per process)
         if threading.current_thread() is threading.main_thread():
+            _owner_pid = os.getpid()
             self._previous = signal.signal(signal.SIGTERM, _raise_terminated)
 
     @hook_impl
@@ -143,7 +146,17 @@ class GracefulStopHooks:
             self._previous = None
 
 
+_owner_pid: int | None = None
+
+
 def _raise_terminated(signum: int, frame: Any) -> None:
+    if os.getpid() != _owner_pid:
+        # A process forked during the run (a Keras data-loading worker) inherits
+        # this handler; there SIGTERM must keep its meaning, or Pool.terminate()
+        # could not stop the worker and the run would hang at exit.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     name = signal.Signals(signum).name
     logger.warning("Received %s: stopping; a file being written is discarded.", name)
     raise Terminated(f"stopped by {name}")
