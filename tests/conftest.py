@@ -6,6 +6,11 @@ import os
 
 # Before anything imports Kedro or TensorFlow.
 os.environ["KEDRO_DISABLE_TELEMETRY"] = "true"
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
+# Experiment tracking costs seconds per Kedro session (a new SQLite store per
+# project copy); tests/test_tracking.py switches it on where it is the subject.
+os.environ["FASHION_MNIST_TRACKING"] = "off"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 

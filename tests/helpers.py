@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import random
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -80,3 +82,16 @@ def separable_data(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     images = rng.uniform(0, 0.2, size=(count, 28, 28)).astype(np.float32)
     images[np.arange(count), labels.astype(int) * 2 + 4, :] = 1.0
     return images, labels
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 below 49152 (kedro-viz refuses the
+    ephemeral range above it)."""
+    for port in random.sample(range(20_000, 40_000), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free TCP port between 20000 and 40000")

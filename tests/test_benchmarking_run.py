@@ -16,6 +16,7 @@ TINY_GRID = {
         "repeats": 1,
         "warmup_steps": 2,
         "sample_limit": 600,
+        "speed": {"architectures": ["mlp"]},
     },
     "data_processing": {"sample_limit": 600},
 }
@@ -28,7 +29,10 @@ def test_tiny_grid_writes_workbook_with_chart_and_png(project):
     reports = project / "data" / "08_reporting"
     workbook = reports / "benchmark.xlsx"
     sheets = pd.read_excel(workbook, sheet_name=None)
-    assert list(sheets) == ["lab_table", "timings", "machine"]
+    assert list(sheets) == ["lab_table", "timings", "training_speed", "machine"]
+    speed = sheets["training_speed"]
+    assert list(speed["architecture"]) == ["mlp"] * 4
+    assert speed["speed_vs_lab"].iloc[0] == 1.0
 
     lab = sheets["lab_table"]
     assert list(lab.columns) == ["setting", 100, 200]
@@ -74,8 +78,9 @@ def test_tiny_grid_writes_workbook_with_chart_and_png(project):
         == ["'lab_table'!$B$1:$C$1"] * 3
     )
 
-    with Image.open(reports / "benchmark.png") as image:
-        assert image.format == "PNG"
+    for figure in ("benchmark.png", "training_speed.png"):
+        with Image.open(reports / figure) as image:
+            assert image.format == "PNG"
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ def test_saved_arrays_are_read_only_when_made_with_the_same_parameters(project):
     _run(project, "data_processing", {"data_processing": {"sample_limit": 300}})
     pickle = project / "data" / "05_model_input" / "train_images.pkl"
     made = pickle.stat().st_mtime_ns
-    after_processing = {"from_nodes": ["modeling.build_model"]}
+    after_processing = {"from_nodes": ["modeling.train_model"]}
 
     _run(
         project,

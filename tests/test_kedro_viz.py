@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,21 +15,16 @@ import pytest
 from kedro.framework.project import pipelines as project_pipelines
 
 from fashion_mnist.pipeline_registry import register_pipelines
-from tests.helpers import make_project_copy
+from tests.helpers import free_port, make_project_copy
 
-EXPECTED = {"__default__", "data_processing", "modeling", "benchmarking", "inference"}
-
-
-def _free_port() -> int:
-    """A free port below 49152: kedro-viz refuses the ephemeral range above it."""
-    for port in random.sample(range(20_000, 40_000), 200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free TCP port between 20000 and 40000")
+EXPECTED = {
+    "__default__",
+    "data_processing",
+    "modeling",
+    "benchmarking",
+    "cross_validation",
+    "inference",
+}
 
 
 def _get(url: str) -> dict:
@@ -53,7 +46,7 @@ def _stop_group(process: subprocess.Popen) -> None:
 @pytest.fixture
 def viz_server(tmp_path):
     project = make_project_copy(tmp_path / "project")
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "viz.log").open("w")
     # Its own process group: `kedro viz run` starts a child that holds the port.
     process = subprocess.Popen(

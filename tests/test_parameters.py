@@ -8,6 +8,7 @@ from kedro.config import OmegaConfigLoader
 from pydantic import ValidationError
 
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
+from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
 from fashion_mnist.pipelines.modeling.params import (
     AccuracyCheckParams,
@@ -24,6 +25,7 @@ MODELS = {
     "accuracy_check": AccuracyCheckParams,
     "figures": FiguresParams,
     "benchmark": BenchmarkParams,
+    "cross_validation": CrossValidationParams,
 }
 
 
@@ -43,15 +45,19 @@ def test_every_section_is_validated_by_its_model(parameters):
 
 def test_the_files_hold_the_documented_defaults(parameters):
     training = TrainingParams.model_validate(parameters["training"])
-    assert (training.epochs, training.batch_size, training.seed) == (10, 64, 42)
-    assert training.validation_split == 0.0
+    assert training == TrainingParams()  # every recipe value null: the recipe's
+    assert (training.seed, training.validation_split) == (42, 0.0)
+    assert training.performance.model_dump() == {
+        "steps_per_execution": "auto",
+        "precision": "auto",
+        "input_pipeline": "auto",
+    }
     model = ModelParams.model_validate(parameters["model"])
-    assert model.architecture == "cnn"
-    assert (model.optimizer, model.loss, model.metrics) == (
-        "adam",
-        "sparse_categorical_crossentropy",
-        ["accuracy"],
-    )
+    assert model.architecture == "cnn_augmented"
+    recipe = training.recipe(model.architecture)
+    assert (recipe.epochs, recipe.batch_size, recipe.schedule) == (15, 128, "one_cycle")
+    lab = training.recipe("mlp")  # `--params model.architecture=mlp` is the lab
+    assert (lab.epochs, lab.batch_size, lab.schedule) == (10, 64, "constant")
     gate = AccuracyCheckParams.model_validate(parameters["accuracy_check"])
     assert (gate.split, gate.threshold) == ("test", 0.90)
     processing = DataProcessingParams.model_validate(parameters["data_processing"])
@@ -60,6 +66,11 @@ def test_the_files_hold_the_documented_defaults(parameters):
     assert benchmark.architecture == "mlp"
     assert benchmark.batch_sizes == [32, 64, 128, 256, 512]
     assert benchmark.use_multiprocessing == [True, False]
+    assert benchmark.speed.architectures == ["mlp", "cnn_augmented"]
+    folds = CrossValidationParams.model_validate(parameters["cross_validation"])
+    assert (folds.folds, folds.seed, folds.sample_limit) == (5, 42, None)
+    assert folds.architectures == ["mlp", "cnn", "cnn_augmented"]
+    assert folds.epochs is None and folds.batch_size is None
 
 
 @pytest.mark.parametrize(
@@ -68,6 +79,9 @@ def test_the_files_hold_the_documented_defaults(parameters):
         (TrainingParams, {"epoch": 3}, "epoch"),
         (TrainingParams, {"epochs": 0}, "epochs"),
         (TrainingParams, {"batch_size": 0}, "batch_size"),
+        (TrainingParams, {"schedule": "cyclic"}, "schedule"),
+        (TrainingParams, {"augmentation": {"shift": 0.9}}, "shift"),
+        (TrainingParams, {"performance": {"precision": "int8"}}, "precision"),
         (ModelParams, {"architecture": "resnet"}, "architecture"),
         (AccuracyCheckParams, {"threshold": 1.5}, "threshold"),
         (AccuracyCheckParams, {"split": "validation"}, "split"),

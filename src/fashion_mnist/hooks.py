@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import tempfile
 import threading
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
+
+from fashion_mnist.distribution import is_helper_worker, task
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +107,34 @@ def _check_stale_inputs(pipeline: Pipeline, catalog: Any) -> None:
             "This run would read saved data made with other parameters:\n"
             + "\n".join(problems)
             + "\nRun the whole pipeline (without --from-nodes) to make it again."
+        )
+
+
+class HelperWorkerHooks:
+    """On a worker of a multi-worker run other than the chief, every output of
+    the run goes to a temporary folder: the chief alone writes ``data/`` (and
+    records the run in MLflow, see ``tracking.py``)."""
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Pipeline, catalog: Any) -> None:
+        if "params:training" not in catalog or not is_helper_worker(
+            catalog.load("params:training")
+        ):
+            return
+        kind, index = task()
+        folder = Path(tempfile.mkdtemp(prefix=f"fashion-mnist-{kind}-{index}-"))
+        for name in sorted(pipeline.all_outputs()):
+            dataset = catalog.get(name) if name in catalog else None
+            inner = getattr(dataset, "_dataset", dataset)  # inside a CachedDataset
+            path = getattr(inner, "_filepath", None)
+            if path is not None:
+                inner._filepath = PurePosixPath((folder / name / path.name).as_posix())
+        logger.info(
+            "%s %d of the cluster: this run's outputs go to %s; the chief writes "
+            "data/.",
+            kind.capitalize(),
+            index,
+            folder,
         )
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from fashion_mnist.pipelines import benchmarking, data_processing, inference, modeling
+from fashion_mnist.pipelines import (
+    benchmarking,
+    cross_validation,
+    data_processing,
+    inference,
+    modeling,
+)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -22,6 +28,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "data_processing": processing,
         "modeling": training,
         "benchmarking": processing + benchmarking.create_pipeline(),
+        "cross_validation": processing + cross_validation.create_pipeline(),
         "inference": inference.create_pipeline(),
         "__default__": training,
     }

@@ -4,9 +4,11 @@ https://docs.kedro.org/en/stable/configure/configuration_basics/#configuration""
 import warnings
 
 import fsspec
+from omegaconf.resolvers import oc
 
 from fashion_mnist.datasets.atomic import AtomicLocalFileSystem
-from fashion_mnist.hooks import GracefulStopHooks, PreflightHooks
+from fashion_mnist.hooks import GracefulStopHooks, HelperWorkerHooks, PreflightHooks
+from fashion_mnist.tracking import TrackingHook
 
 # omegaconf 2.4 deprecates register_new_resolver(), which kedro 1.7 still calls
 # several times per run; the warnings say nothing a user of this project can act on.
@@ -22,8 +24,12 @@ warnings.filterwarnings(
 for _protocol in ("file", "local"):
     fsspec.register_implementation(_protocol, AtomicLocalFileSystem, clobber=True)
 
-# Hooks are executed in a Last-In-First-Out (LIFO) order.
-HOOKS = (PreflightHooks(), GracefulStopHooks())
+# Hooks are executed in a Last-In-First-Out (LIFO) order: the preflight checks
+# run before tracking starts a run. kedro-mlflow's own hook is replaced by the
+# project's TrackingHook (its subclass; see tracking.py), so the plugin's
+# automatic registration is off.
+HOOKS = (TrackingHook(), HelperWorkerHooks(), GracefulStopHooks(), PreflightHooks())
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # the name as packaged
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
@@ -31,4 +37,8 @@ CONFIG_LOADER_ARGS = {
     # conf/local/parameters*.yml may override single keys, e.g. only
     # benchmark.batch_sizes, and keep the rest of conf/base.
     "merge_strategy": {"parameters": "soft"},
+    # conf/<env>/mlflow.yml is kedro-mlflow's configuration; it may read
+    # environment variables (MLFLOW_TRACKING_URI).
+    "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**", "**/mlflow*"]},
+    "custom_resolvers": {"oc.env": oc.env},
 }

@@ -3,11 +3,13 @@
 from fashion_mnist.datasets.excel_chart_dataset import ExcelChartDataset
 from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
+from fashion_mnist.datasets.mlflow_metrics import MlflowMetricsHistoryDataset
 
 __all__ = [
     "ExcelChartDataset",
     "FetchError",
     "IDXDataset",
     "IDXFormatError",
+    "MlflowMetricsHistoryDataset",
     "fetch_file",
 ]

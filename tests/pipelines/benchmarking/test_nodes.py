@@ -22,6 +22,10 @@ from fashion_mnist.pipelines.benchmarking.nodes import (
     tabulate_like_the_lab,
 )
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
+from fashion_mnist.pipelines.benchmarking.speed import (
+    compare_training_speed,
+    plot_training_speed,
+)
 
 IMAGES = np.random.default_rng(0).uniform(0, 1, (300, 28, 28)).astype(np.float32)
 LABELS = (np.arange(300) % 10).astype(np.uint8)
@@ -197,6 +201,40 @@ def test_lab_table_has_settings_as_rows_and_batch_sizes_as_columns():
     ]
     assert table.loc[1, 32] == pytest.approx(2.0)
     assert table.loc[0, 128] == pytest.approx(0.6)
+
+
+def test_speed_table_adds_the_levers_one_at_a_time():
+    params = BenchmarkParams(sample_limit=200, speed={"architectures": ["mlp"]})
+    speed = compare_training_speed(IMAGES, LABELS, params)
+    assert list(speed["setting"]) == [
+        "lab settings",
+        "+ steps_per_execution",
+        "+ mixed precision",
+        "+ tf.data (project defaults)",
+    ]
+    first, last = speed.iloc[0], speed.iloc[-1]
+    assert (
+        first["steps_per_execution"],
+        first["precision"],
+        first["input_pipeline"],
+    ) == (
+        1,
+        "float32",
+        "arrays",
+    )
+    assert last["input_pipeline"] == "tf_data" and last["steps_per_execution"] == 32
+    assert set(speed["samples"]) == {200} and set(speed["batch_size"]) == {64}
+    assert speed["speed_vs_lab"].iloc[0] == 1.0
+    np.testing.assert_allclose(
+        speed["speed_vs_lab"], speed["samples_per_second"] / first["samples_per_second"]
+    )
+    figure = plot_training_speed(speed)
+    axis = figure.axes[0]
+    assert [t.get_text() for t in axis.get_legend().get_texts()] == list(
+        speed["setting"]
+    )
+    assert len(axis.patches) == 4
+    assert axis.texts or axis.containers  # every bar labelled with its ratio
 
 
 def test_machine_sheet_names_the_versions():

@@ -1,49 +1,109 @@
-"""The two model builders."""
+"""The networks, their recipes and how they are compiled."""
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 
-from fashion_mnist.models import build_classifier, build_cnn, build_mlp
+from fashion_mnist.models import (
+    BODIES,
+    LAB_RECIPE,
+    RECIPES,
+    build_classifier,
+    build_network,
+    wants_one_hot,
+    with_flip_tta,
+)
+from fashion_mnist.training import AugmentationParams, TrainingParams
+
+
+def _kinds(model: keras.Model) -> list[str]:
+    return [type(layer).__name__ for layer in model.layers]
 
 
 def test_mlp_is_exactly_the_labs_network():
-    model = build_mlp()
+    model = build_network("mlp")
     assert model.count_params() == 407_050
+    assert _kinds(model) == ["Flatten", "Dense", "Dense"]
     layers = model.layers
-    assert [type(layer).__name__ for layer in layers] == ["Flatten", "Dense", "Dense"]
-    assert layers[0].count_params() == 0
     assert (layers[1].units, layers[1].activation.__name__) == (512, "relu")
     assert (layers[2].units, layers[2].activation.__name__) == (10, "softmax")
     assert model.input_shape == (None, 28, 28)
 
 
-def test_cnn_has_two_convolutions_and_no_lambda_layers():
-    model = build_cnn()
-    kinds = [type(layer).__name__ for layer in model.layers]
-    assert kinds.count("Conv2D") == 2
-    assert "Lambda" not in kinds
-    assert model.input_shape == (None, 28, 28)
+def test_mlp_and_cnn_are_trained_the_labs_way():
+    assert RECIPES["mlp"] == RECIPES["cnn"] == LAB_RECIPE
+    assert (LAB_RECIPE.epochs, LAB_RECIPE.batch_size) == (10, 64)
+    assert (LAB_RECIPE.schedule, LAB_RECIPE.learning_rate) == ("constant", 0.001)
+    assert not (LAB_RECIPE.flip or LAB_RECIPE.shift or LAB_RECIPE.label_smoothing)
+
+
+def test_the_default_adds_flips_to_the_same_two_convolutions():
+    plain, augmented = build_network("cnn"), build_network("cnn_augmented")
+    assert _kinds(plain).count("Conv2D") == _kinds(augmented).count("Conv2D") == 2
+    assert _kinds(augmented)[:2] == ["Reshape", "RandomFlip"]
+    trainable = sum(w.numpy().size for w in augmented.trainable_weights)
+    assert trainable == plain.count_params() == 225_034
+
+
+def test_vgg_bn_has_batch_norm_and_stronger_augmentation():
+    kinds = _kinds(build_network("vgg_bn"))
+    assert kinds.count("BatchNormalization") == 5
+    assert {"RandomFlip", "RandomTranslation", "RandomErasing"} <= set(kinds)
+
+
+@pytest.mark.parametrize("architecture", sorted(BODIES))
+def test_no_lambda_layers_and_a_float32_output_under_mixed_precision(architecture):
+    model = build_network(architecture, dtype="mixed_bfloat16")
+    assert "Lambda" not in _kinds(model)
+    assert model.layers[-1].dtype_policy.compute_dtype == "float32"
+    assert model.layers[-2].dtype_policy.name == "mixed_bfloat16"
     assert model.output_shape == (None, 10)
+    output = model(np.zeros((2, 28, 28), dtype=np.float32))
+    assert output.dtype == "float32"
 
 
-@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
-def test_build_classifier_compiles_with_the_labs_settings(architecture):
-    model = build_classifier(architecture, seed=1)
-    assert model.name == architecture
+def test_build_classifier_compiles_as_the_lab_does():
+    model = build_classifier("cnn", seed=1)
     assert isinstance(model.optimizer, keras.optimizers.Adam)
-    assert model.loss == "sparse_categorical_crossentropy"
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
+    assert isinstance(model.loss, keras.losses.SparseCategoricalCrossentropy)
+    assert not wants_one_hot(model)
+    assert model.steps_per_execution == 1
+    assert model.layers[0].dtype_policy.name == "float32"
 
 
 def test_same_seed_gives_same_initial_weights():
-    first = build_classifier("mlp", seed=7).get_weights()[0]
-    second = build_classifier("mlp", seed=7).get_weights()[0]
-    third = build_classifier("mlp", seed=8).get_weights()[0]
+    first = build_network("mlp", seed=7).get_weights()[0]
+    second = build_network("mlp", seed=7).get_weights()[0]
+    third = build_network("mlp", seed=8).get_weights()[0]
     assert (first == second).all()
     assert not (first == third).all()
 
 
 def test_unknown_architecture_is_rejected():
     with pytest.raises(ValueError, match="Unknown architecture 'resnet'"):
-        build_classifier("resnet")
+        build_network("resnet")
+
+
+def test_training_parameters_override_the_recipe_key_by_key():
+    recipe = TrainingParams(
+        epochs=3, augmentation=AugmentationParams(flip=False)
+    ).recipe("cnn_augmented")
+    default = RECIPES["cnn_augmented"]
+    assert (recipe.epochs, recipe.flip) == (3, False)
+    assert recipe.batch_size == default.batch_size == 128
+    assert recipe.schedule == "one_cycle" and recipe.label_smoothing == 0.1
+    assert TrainingParams().recipe("mlp") == LAB_RECIPE
+
+
+def test_flip_tta_predicts_the_mean_of_the_image_and_its_mirror():
+    network = build_network("cnn", seed=0)
+    images = np.random.default_rng(0).uniform(size=(4, 28, 28)).astype(np.float32)
+    tta = with_flip_tta(network)
+    expected = (network(images) + network(images[:, :, ::-1])) / 2
+    np.testing.assert_allclose(tta(images), expected, rtol=1e-5, atol=1e-6)
+    mirror = tta.get_layer("mirror")
+    np.testing.assert_array_equal(mirror(images), images[:, :, ::-1])
+    assert not mirror.trainable

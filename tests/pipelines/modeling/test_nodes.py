@@ -13,7 +13,6 @@ import pytest
 from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.pipelines.modeling.nodes import (
     AccuracyBelowThresholdError,
-    build_model,
     check_accuracy,
     evaluate_model,
     plot_confusion_matrix,
@@ -39,11 +38,13 @@ def small_data():
     return separable_data(200)
 
 
+MLP = ModelParams(architecture="mlp")
+
+
 @pytest.fixture(scope="module")
 def trained(small_data):
     images, labels = small_data
-    classifier = build_model(ModelParams(architecture="mlp"), SMALL)
-    return train_model(classifier, images, labels, SMALL)
+    return train_model(images, labels, MLP, SMALL)
 
 
 def test_train_model_returns_history_and_summary(trained):
@@ -60,23 +61,38 @@ def test_train_model_returns_history_and_summary(trained):
     )
     assert summary["train_accuracy"] == history["accuracy"].iloc[-1]
     assert history["accuracy"].iloc[-1] > 0.5  # the rows are easy to tell apart
+    assert summary["recipe"]["schedule"] == "constant"
+    assert set(summary["performance"]) == {
+        "steps_per_execution",
+        "precision",
+        "input_pipeline",
+    }
+
+
+def test_the_default_trains_with_its_recipe_and_predicts_with_flip_tta(small_data):
+    images, labels = small_data
+    quick = TrainingParams(epochs=1, seed=0)
+    classifier, history, summary = train_model(images, labels, ModelParams(), quick)
+    assert summary["architecture"] == "cnn_augmented"
+    assert summary["recipe"]["label_smoothing"] == 0.1
+    assert summary["batch_size"] == 128 and len(history) == 1
+    assert classifier.get_layer("flip_tta") is not None
+    # The smoothed, one-hot loss is what evaluation reports.
+    _, metrics = evaluate_model(classifier, images, labels)
+    assert 0 < metrics["test_loss"] < 5
 
 
 def test_same_seed_gives_the_same_numbers(small_data, trained):
     """The README's promise: on one machine, a seed fixes the whole result."""
     images, labels = small_data
-    again = train_model(
-        build_model(ModelParams(architecture="mlp"), SMALL), images, labels, SMALL
-    )
+    again = train_model(images, labels, MLP, SMALL)
     pd.testing.assert_frame_equal(again[1], trained[1])
     for first, second in zip(
         again[0].get_weights(), trained[0].get_weights(), strict=True
     ):
         np.testing.assert_array_equal(first, second)
     other = SMALL.model_copy(update={"seed": 4})
-    different = train_model(
-        build_model(ModelParams(architecture="mlp"), other), images, labels, other
-    )
+    different = train_model(images, labels, MLP, other)
     assert not different[1]["loss"].equals(trained[1]["loss"])
 
 
@@ -103,7 +119,7 @@ def test_per_class_scores_match_a_hand_count(monkeypatch):
     predictions = np.array([0, 1, 1, 1, 0])
 
     class Fixed(keras.Model):
-        def predict(self, images, verbose=0):
+        def predict(self, images, **kwargs):
             return np.eye(10, dtype=np.float32)[predictions] * 0.9 + 0.01
 
         def compute_loss(self, **kwargs):

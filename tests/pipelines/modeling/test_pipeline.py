@@ -20,7 +20,6 @@ def test_gate_consumes_every_report_so_it_runs_after_they_are_saved():
         for name in pipeline.all_outputs()
         if name
         not in {
-            "untrained_classifier",
             "training_summary",
             "test_metrics",
             "test_predictions",

@@ -19,6 +19,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from fashion_mnist.models import build_classifier
+from fashion_mnist.performance import BF16_CPU_FLAGS, auto_precision, cpu_flags
 
 from .batches import ArrayBatches
 from .params import BenchmarkParams
@@ -232,7 +233,7 @@ def tabulate_like_the_lab(timings: pd.DataFrame) -> pd.DataFrame:
     table = timings.pivot(
         index="setting", columns="batch_size", values="median_s_per_epoch"
     )
-    table = table.loc[order]
+    table = table.loc[order].round(3)  # for reading; the timings sheet keeps all digits
     table.columns = [int(size) for size in table.columns]  # numeric chart categories
     table.columns.name = None
     return table.reset_index()
@@ -258,6 +259,8 @@ def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
         "timed_runs": benchmark.repeats,
         "warmup_steps": benchmark.warmup_steps,
         "seed": benchmark.seed,
+        "precision (auto)": auto_precision(),
+        "cpu_bf16": ", ".join(sorted(cpu_flags() & BF16_CPU_FLAGS)) or "none",
     }
     return pd.DataFrame(
         {"item": list(rows), "value": [str(value) for value in rows.values()]}
@@ -277,10 +280,18 @@ def _cpu_model() -> str:
 
 
 def assemble_workbook(
-    timings: pd.DataFrame, lab_table: pd.DataFrame, machine: pd.DataFrame
+    timings: pd.DataFrame,
+    lab_table: pd.DataFrame,
+    machine: pd.DataFrame,
+    training_speed: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """The workbook's sheets, in order (the chart's layout is in the catalog)."""
-    return {"lab_table": lab_table, "timings": timings, "machine": machine}
+    return {
+        "lab_table": lab_table,
+        "timings": timings,
+        "training_speed": training_speed,
+        "machine": machine,
+    }
 
 
 def plot_benchmark(timings: pd.DataFrame) -> Figure:

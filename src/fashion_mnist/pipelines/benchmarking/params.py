@@ -7,6 +7,18 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 from fashion_mnist.models import Architecture
 
 
+class SpeedParams(BaseModel):
+    """``benchmark.speed``: the lab's settings against the project's levers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="speed")
+
+    architectures: list[Architecture] = Field(
+        default_factory=lambda: ["mlp", "cnn_augmented"], min_length=1
+    )
+    # Each row trains one untimed epoch (tracing, caches), then times one.
+    timed_epochs: PositiveInt = 1
+
+
 class BenchmarkParams(BaseModel):
     """``benchmark``: the grid of timed training runs."""
 
@@ -27,6 +39,7 @@ class BenchmarkParams(BaseModel):
     warmup_steps: PositiveInt = 20
     sample_limit: PositiveInt | None = None
     seed: int = 42
+    speed: SpeedParams = Field(default_factory=SpeedParams)
 
     @field_validator("batch_sizes", "use_multiprocessing")
     @classmethod

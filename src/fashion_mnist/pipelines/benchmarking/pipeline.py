@@ -9,6 +9,7 @@ from .nodes import (
     run_benchmark,
     tabulate_like_the_lab,
 )
+from .speed import compare_training_speed, plot_training_speed
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -33,11 +34,24 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="describe_machine",
             ),
             Node(
+                compare_training_speed,
+                inputs=["train_images", "train_labels", "params:benchmark"],
+                outputs="training_speed",
+                name="compare_training_speed",
+            ),
+            Node(
+                plot_training_speed,
+                inputs="training_speed",
+                outputs="training_speed_plot",
+                name="plot_training_speed",
+            ),
+            Node(
                 assemble_workbook,
                 inputs=[
                     "benchmark_timings",
                     "benchmark_lab_table",
                     "benchmark_machine",
+                    "training_speed",
                 ],
                 outputs="benchmark_workbook",
                 name="assemble_workbook",

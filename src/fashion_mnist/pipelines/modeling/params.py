@@ -18,14 +18,11 @@ __all__ = ["AccuracyCheckParams", "FiguresParams", "ModelParams", "TrainingParam
 
 
 class ModelParams(BaseModel):
-    """``model``: which network, and how it is compiled."""
+    """``model``: which network (each comes with its training recipe)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="model")
 
-    architecture: Architecture = "cnn"
-    optimizer: str = "adam"
-    loss: str = "sparse_categorical_crossentropy"
-    metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
+    architecture: Architecture = "cnn_augmented"
 
 
 class AccuracyCheckParams(BaseModel):

@@ -3,24 +3,28 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
-    build_model,
     check_accuracy,
+    collect_tracked_metrics,
     evaluate_model,
     plot_confusion_matrix,
     plot_predictions,
     plot_training_curves,
     report_metrics,
+    track_model,
     train_model,
 )
 
-# Everything the run reports. The gate takes them all as inputs, so under any
-# runner it can fail the run only after each of them is saved.
+# Everything the run reports, to data/ and to MLflow. The gate takes them all
+# as inputs, so under any runner it can fail the run only after each of them is
+# saved (the model is saved before the metrics are computed from it).
 REPORTS = [
     "metrics",
     "training_history",
     "predictions_plot",
     "confusion_matrix_plot",
     "training_curves_plot",
+    "tracked_metrics",
+    "tracked_classifier",
 ]
 
 
@@ -28,17 +32,11 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                build_model,
-                inputs=["params:model", "params:training"],
-                outputs="untrained_classifier",
-                name="build_model",
-            ),
-            Node(
                 train_model,
                 inputs=[
-                    "untrained_classifier",
                     "train_images",
                     "train_labels",
+                    "params:model",
                     "params:training",
                 ],
                 outputs=["classifier", "training_history", "training_summary"],
@@ -79,6 +77,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["training_history", "test_metrics"],
                 outputs="training_curves_plot",
                 name="plot_training_curves",
+            ),
+            Node(
+                collect_tracked_metrics,
+                inputs=["training_history", "metrics"],
+                outputs="tracked_metrics",
+                name="collect_tracked_metrics",
+            ),
+            Node(
+                track_model,
+                inputs="classifier",
+                outputs="tracked_classifier",
+                name="track_model",
             ),
             Node(
                 check_accuracy,

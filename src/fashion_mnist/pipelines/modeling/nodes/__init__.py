@@ -3,16 +3,18 @@
 from .evaluation import evaluate_model, report_metrics
 from .figures import plot_confusion_matrix, plot_predictions, plot_training_curves
 from .gate import AccuracyBelowThresholdError, check_accuracy
-from .training import build_model, train_model
+from .tracking import collect_tracked_metrics, track_model
+from .training import train_model
 
 __all__ = [
     "AccuracyBelowThresholdError",
-    "build_model",
     "check_accuracy",
+    "collect_tracked_metrics",
     "evaluate_model",
     "plot_confusion_matrix",
     "plot_predictions",
     "plot_training_curves",
     "report_metrics",
+    "track_model",
     "train_model",
 ]

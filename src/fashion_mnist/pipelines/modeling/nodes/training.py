@@ -1,4 +1,4 @@
-"""Build and train the classifier."""
+"""Train the classifier."""
 
 from __future__ import annotations
 
@@ -9,46 +9,37 @@ import keras
 import numpy as np
 import pandas as pd
 
-from fashion_mnist.models import build_classifier
-from fashion_mnist.training import TrainingParams, fit_classifier
+from fashion_mnist.training import TrainingParams, train_classifier
 
 from ..params import ModelParams
 
 logger = logging.getLogger(__name__)
 
 
-def build_model(model: ModelParams, training: TrainingParams) -> keras.Model:
-    """Build and compile the classifier that ``model.architecture`` names."""
-    classifier = build_classifier(
-        model.architecture,
-        optimizer=model.optimizer,
-        loss=model.loss,
-        metrics=model.metrics,
-        seed=training.seed,
-    )
-    classifier.summary(print_fn=lambda line, **_: logger.info(line))
-    return classifier
-
-
 def train_model(
-    classifier: keras.Model,
     images: np.ndarray,
     labels: np.ndarray,
+    model: ModelParams,
     training: TrainingParams,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, Any]]:
-    """Fit the classifier and time it.
+    """Build, compile and fit the classifier that ``model.architecture`` names.
 
     Returns:
-        The trained classifier, the per-epoch history and a training summary.
+        The trained classifier, the per-epoch history and a training summary
+        (what was trained, how, on which levers, and how fast).
     """
-    result = fit_classifier(classifier, images, labels, training)
+    classifier, result = train_classifier(model.architecture, images, labels, training)
+    classifier.summary(print_fn=lambda line, **_: logger.info(line))
     history = result.history
     summary = {
-        "architecture": classifier.name,
+        "architecture": model.architecture,
         "parameters": int(classifier.count_params()),
-        "epochs": training.epochs,
-        "batch_size": training.batch_size,
+        "epochs": result.recipe.epochs,
+        "batch_size": result.recipe.batch_size,
         "seed": training.seed,
+        "recipe": result.recipe.describe(),
+        "performance": result.levers.describe(),
+        "distribution": {"strategy": result.strategy, "replicas": result.replicas},
         "training_samples": result.samples,
         "training_seconds": result.seconds,
         "training_samples_per_second": result.samples_per_second,
@@ -56,10 +47,11 @@ def train_model(
         "train_loss": float(history["loss"].iloc[-1]),
     }
     logger.info(
-        "Trained %s for %d epochs in %.1f s: training accuracy %.4f",
-        classifier.name,
-        training.epochs,
+        "Trained %s for %d epochs in %.1f s (%.0f samples/s): training accuracy %.4f",
+        model.architecture,
+        result.recipe.epochs,
         result.seconds,
+        result.samples_per_second,
         summary["train_accuracy"],
     )
     return classifier, history, summary

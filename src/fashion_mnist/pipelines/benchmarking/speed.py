@@ -1,0 +1,109 @@
+"""The training-speed comparison: the lab's settings against the project's levers,
+added one at a time, on the same model and batch size."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from fashion_mnist.performance import Levers, PerformanceParams, resolve
+from fashion_mnist.training import TrainingParams, train_classifier
+
+from .nodes import EpochTimer
+from .params import BenchmarkParams
+
+logger = logging.getLogger(__name__)
+
+
+def lever_steps(project: Levers) -> list[tuple[str, Levers]]:
+    """The lab's settings, then each of the project's levers added in turn."""
+    lab = Levers.lab()
+    spe = Levers(project.steps_per_execution, lab.precision, lab.input_pipeline)
+    precision = Levers(spe.steps_per_execution, project.precision, lab.input_pipeline)
+    return [
+        ("lab settings", lab),
+        ("+ steps_per_execution", spe),
+        ("+ mixed precision", precision),
+        ("+ tf.data (project defaults)", project),
+    ]
+
+
+def compare_training_speed(
+    images: np.ndarray, labels: np.ndarray, benchmark: BenchmarkParams
+) -> pd.DataFrame:
+    """Samples per second of each architecture under each step of ``lever_steps``.
+
+    Each row builds the model afresh (same seed and recipe), trains one untimed
+    epoch (tracing, caches) and times ``speed.timed_epochs`` more.
+    """
+    if benchmark.sample_limit is not None:
+        images, labels = (
+            images[: benchmark.sample_limit],
+            labels[: benchmark.sample_limit],
+        )
+    project = resolve(PerformanceParams())
+    rows = []
+    for architecture in benchmark.speed.architectures:
+        for step, levers in lever_steps(project):
+            timer = EpochTimer()
+            epochs = 1 + benchmark.speed.timed_epochs
+            _, result = train_classifier(
+                architecture,
+                images,
+                labels,
+                TrainingParams(epochs=epochs, seed=benchmark.seed),
+                levers=levers,
+                callbacks=[timer],
+            )
+            seconds = float(np.mean([epoch.seconds for epoch in timer.epochs[1:]]))
+            rows.append(
+                {
+                    "architecture": architecture,
+                    "setting": step,
+                    **levers.describe(),
+                    "batch_size": result.recipe.batch_size,
+                    "samples": result.samples,
+                    "s_per_epoch": seconds,
+                    "samples_per_second": result.samples / seconds,
+                }
+            )
+            logger.info(
+                "Speed %s, %s: %.0f samples/s",
+                architecture,
+                step,
+                rows[-1]["samples_per_second"],
+            )
+    table = pd.DataFrame(rows)
+    lab_speed = table.groupby("architecture")["samples_per_second"].transform("first")
+    table["speed_vs_lab"] = table["samples_per_second"] / lab_speed
+    return table
+
+
+def plot_training_speed(speed: pd.DataFrame) -> Figure:
+    """Bars of samples per second, one group per architecture, one bar per step,
+    each labelled with its speed relative to the lab's settings."""
+    figure = Figure(figsize=(9, 4.5), layout="constrained")
+    axis = figure.subplots()
+    steps = list(dict.fromkeys(speed["setting"]))
+    architectures = list(dict.fromkeys(speed["architecture"]))
+    width = 0.8 / len(steps)
+    for index, step in enumerate(steps):
+        rows = (
+            speed[speed["setting"] == step].set_index("architecture").loc[architectures]
+        )
+        positions = (
+            np.arange(len(architectures)) + (index - (len(steps) - 1) / 2) * width
+        )
+        bars = axis.bar(positions, rows["samples_per_second"], width, label=step)
+        axis.bar_label(
+            bars, labels=[f"\u00d7{r:.2f}" for r in rows["speed_vs_lab"]], fontsize=8
+        )
+    axis.set_xticks(np.arange(len(architectures)), architectures)
+    axis.set_ylabel("training samples per second")
+    axis.set_title("Training speed: the lab's settings and the project's levers")
+    axis.legend(fontsize=8)
+    axis.grid(axis="y", alpha=0.3)
+    return figure

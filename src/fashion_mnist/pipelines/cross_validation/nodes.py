@@ -1,0 +1,224 @@
+"""Nodes of the ``cross_validation`` pipeline."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+from sklearn.model_selection import StratifiedKFold
+
+from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
+
+from .params import CrossValidationParams
+
+logger = logging.getLogger(__name__)
+
+SIGNIFICANCE = 0.05
+
+
+class FoldError(ValueError):
+    """Raised before any training when the data cannot be split as asked."""
+
+
+def assign_folds(
+    labels: np.ndarray, cross_validation: CrossValidationParams
+) -> np.ndarray:
+    """The fold (0 to ``folds - 1``) each training image is held out in.
+
+    Stratified (every fold has the classes in the same proportions), shuffled
+    and seeded (scikit-learn's ``StratifiedKFold``); the first ``sample_limit``
+    images only. Every architecture is scored on these same folds, which makes
+    the comparison paired. The test images are not used.
+    """
+    folds, limit = cross_validation.folds, cross_validation.sample_limit
+    labels = labels[:limit]
+    if len(labels) < folds * 10:
+        raise FoldError(
+            f"cross_validation.sample_limit: {len(labels)} images are too few for "
+            f"{folds} folds; use at least folds x 10 = {folds * 10}."
+        )
+    smallest = int(np.bincount(labels).min()) if len(labels) else 0
+    if folds > smallest:
+        raise FoldError(
+            f"cross_validation.folds: {folds} folds need at least {folds} images of "
+            f"every class, but the smallest class has {smallest}; lower the folds "
+            "or raise cross_validation.sample_limit."
+        )
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=cross_validation.seed)
+    assignment = np.empty(len(labels), dtype=np.int64)
+    for fold, (_, held_out) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+        assignment[held_out] = fold
+    return assignment
+
+
+def cross_validate(
+    images: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    cross_validation: CrossValidationParams,
+    training: TrainingParams,
+) -> pd.DataFrame:
+    """Train every architecture on all folds but one and score it on that one.
+
+    Training is the project's own (``training.train_classifier``), with each
+    architecture's recipe, the ``training`` parameters, and ``epochs`` /
+    ``batch_size`` from ``cross_validation`` where given.
+
+    Returns:
+        One row per architecture and fold: accuracy and loss on the held-out
+        fold, and the training seconds.
+    """
+    images, labels = images[: len(folds)], labels[: len(folds)]
+    settings = training.model_copy(
+        update={
+            "epochs": cross_validation.epochs or training.epochs,
+            "batch_size": cross_validation.batch_size or training.batch_size,
+            "seed": cross_validation.seed,
+            "validation_split": 0.0,
+        }
+    )
+    count = cross_validation.folds
+    runs = list(itertools.product(cross_validation.architectures, range(count)))
+    rows = []
+    for number, (architecture, fold) in enumerate(runs, start=1):
+        held_out = folds == fold
+        started = time.perf_counter()
+        model, result = train_classifier(
+            architecture, images[~held_out], labels[~held_out], settings
+        )
+        _, loss, accuracy = score_classifier(model, images[held_out], labels[held_out])
+        rows.append(
+            {
+                "architecture": architecture,
+                "fold": fold + 1,
+                "accuracy": accuracy,
+                "loss": loss,
+                "training_seconds": result.seconds,
+                "train_samples": result.samples,
+                "held_out_samples": int(held_out.sum()),
+            }
+        )
+        logger.info(
+            "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
+            number,
+            len(runs),
+            architecture,
+            fold + 1,
+            count,
+            accuracy,
+            time.perf_counter() - started,
+        )
+    table = pd.DataFrame(rows)
+    for row in summarize_folds(table).itertuples():
+        logger.info(
+            "%s: %.4f \u00b1 %.4f (%d folds)",
+            row.architecture,
+            row.mean,
+            row.std,
+            row.n,
+        )
+    return table
+
+
+def summarize_folds(folds: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation (n - 1), min and max of the fold accuracies."""
+    grouped = folds.groupby("architecture", sort=False)["accuracy"]
+    summary = grouped.agg(["mean", "std", "min", "max", "count"]).reset_index()
+    return summary.rename(columns={"count": "n"})
+
+
+def compare_architectures(folds: pd.DataFrame) -> pd.DataFrame:
+    """Each pair of architectures, compared fold by fold (paired t-test).
+
+    Returns:
+        One row per pair: the mean difference in accuracy (first minus second),
+        the p-value of ``scipy.stats.ttest_rel`` over the folds, and a verdict
+        in words at the 5 % level.
+    """
+    accuracy = folds.pivot(index="fold", columns="architecture", values="accuracy")
+    order = list(dict.fromkeys(folds["architecture"]))
+    rows = []
+    for first, second in itertools.combinations(order, 2):
+        difference = accuracy[first] - accuracy[second]
+        p_value = float(stats.ttest_rel(accuracy[first], accuracy[second]).pvalue)
+        rows.append(
+            {
+                "first": first,
+                "second": second,
+                "mean_difference": float(difference.mean()),
+                "p_value": p_value,
+                "verdict": _verdict(first, second, float(difference.mean()), p_value),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["first", "second", "mean_difference", "p_value", "verdict"]
+    )
+
+
+def _verdict(first: str, second: str, difference: float, p_value: float) -> str:
+    if np.isnan(p_value):  # identical accuracies on every fold
+        return f"{first} and {second} score the same on every fold"
+    if p_value >= SIGNIFICANCE:
+        return (
+            f"no significant difference between {first} and {second}, p = {p_value:.2g}"
+        )
+    better, worse = (first, second) if difference > 0 else (second, first)
+    return f"{better} better than {worse}, p = {p_value:.2g}"
+
+
+def plot_fold_accuracies(folds: pd.DataFrame) -> Figure:
+    """A box plot of the fold accuracies of each architecture, the folds as dots
+    and the means as diamonds."""
+    order = list(dict.fromkeys(folds["architecture"]))
+    scores = [folds.loc[folds["architecture"] == name, "accuracy"] for name in order]
+    figure = Figure(figsize=(1.6 * len(order) + 3, 5), layout="constrained")
+    axis = figure.subplots()
+    axis.boxplot(scores, tick_labels=order, showmeans=True, meanprops={"marker": "D"})
+    for position, values in enumerate(scores, start=1):
+        axis.scatter(
+            np.full(len(values), position), values, s=14, color="grey", zorder=3
+        )
+        axis.annotate(
+            f"{values.mean():.4f}",
+            (position, values.mean()),
+            xytext=(12, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    count = folds["fold"].nunique()
+    axis.set_ylabel(f"accuracy on the held-out fold ({count} folds)")
+    axis.set_title(f"{count}-fold cross-validation on the training images")
+    axis.grid(axis="y", alpha=0.3)
+    return figure
+
+
+def collect_tracked_metrics(folds: pd.DataFrame) -> dict[str, list[dict[str, float]]]:
+    """Each architecture's fold accuracies (step = fold) and their mean and
+    standard deviation, in the form ``MlflowMetricsHistoryDataset`` logs."""
+    tracked: dict[str, list[dict[str, float]]] = {}
+    for architecture, rows in folds.groupby("architecture", sort=False):
+        tracked[f"{architecture}.fold_accuracy"] = [
+            {"value": float(row.accuracy), "step": int(row.fold)}
+            for row in rows.itertuples()
+        ]
+    for row in summarize_folds(folds).itertuples():
+        tracked[f"{row.architecture}.mean_accuracy"] = [
+            {"value": float(row.mean), "step": 0}
+        ]
+        tracked[f"{row.architecture}.std_accuracy"] = [
+            {"value": float(row.std), "step": 0}
+        ]
+    return tracked
+
+
+def assemble_workbook(
+    folds: pd.DataFrame, summary: pd.DataFrame, comparison: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, in order."""
+    return {"folds": folds, "summary": summary, "comparison": comparison}

@@ -1,0 +1,29 @@
+"""Parameters of the cross_validation pipeline, validated before anything runs."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+from fashion_mnist.models import Architecture
+
+
+class CrossValidationParams(BaseModel):
+    """``cross_validation``: the folds, and which architectures to compare."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="cross_validation")
+
+    folds: int = Field(5, ge=2)
+    architectures: list[Architecture] = Field(
+        default_factory=lambda: ["mlp", "cnn", "cnn_augmented"], min_length=1
+    )
+    epochs: PositiveInt | None = None  # null: as `training` (the recipe's)
+    batch_size: PositiveInt | None = None  # null: as `training` (the recipe's)
+    seed: int = 42
+    sample_limit: PositiveInt | None = None  # null: all 60,000 training images
+
+    @field_validator("architectures")
+    @classmethod
+    def _no_duplicates(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"each architecture may appear once, found {values}")
+        return values

@@ -1,0 +1,43 @@
+"""What a modeling run hands to MLflow (through kedro-mlflow's datasets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import pandas as pd
+
+# Single numbers of metrics.json that are worth comparing between runs.
+SUMMARY_METRICS = (
+    "test_accuracy",
+    "test_loss",
+    "train_accuracy",
+    "train_loss",
+    "training_seconds",
+    "training_samples_per_second",
+)
+
+
+def collect_tracked_metrics(
+    history: pd.DataFrame, metrics: dict[str, Any]
+) -> dict[str, list[dict[str, float]]]:
+    """Loss and accuracy per epoch (step = epoch) and the run's summary numbers,
+    in the form ``MlflowMetricsHistoryDataset`` logs."""
+    tracked = {
+        column: [
+            {"value": float(value), "step": int(epoch)}
+            for epoch, value in zip(history["epoch"], history[column], strict=True)
+        ]
+        for column in history.columns
+        if column != "epoch"
+    }
+    tracked |= {
+        name: [{"value": float(metrics[name]), "step": 0}] for name in SUMMARY_METRICS
+    }
+    return tracked
+
+
+def track_model(classifier: keras.Model) -> keras.Model:
+    """The trained classifier, for MLflow to record as a model (the catalog's
+    ``tracked_classifier``; nothing is recorded when tracking is off)."""
+    return classifier

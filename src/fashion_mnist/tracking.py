@@ -1,0 +1,244 @@
+"""Experiment tracking with MLflow, through kedro-mlflow's hook.
+
+``TrackingHook`` is kedro-mlflow's ``MlflowHook`` (registered in ``settings.py``
+instead of through the plugin's entry point) with what this project adds:
+
+- **Embedded store by default.** ``conf/base/mlflow.yml`` names
+  ``sqlite:///mlflow.db`` unless ``MLFLOW_TRACKING_URI`` is set; a relative
+  SQLite path is taken from the project's folder (kedro-mlflow does that only
+  for plain paths), so a notebook or a test in another folder records into the
+  same ``mlflow.db``.
+- **Switching off.** ``FASHION_MNIST_TRACKING=off`` turns tracking off for a
+  run; ``tracking.disable_tracking.pipelines`` in ``mlflow.yml`` for good.
+- **A server that does not answer does not cost the run.** A remote tracking
+  URI is checked at start (a few seconds at most); when it does not answer, the
+  run goes on without tracking, writes all its outputs, and then fails with an
+  error naming the URI and how to fall back to the embedded store.
+- **A store that cannot be written** (a read-only or locked ``mlflow.db``)
+  stops the run at once with an error naming it.
+- **Parameters as MLflow can show them.** Kedro hands nodes validated pydantic
+  objects; they are logged as their fields (``training.epochs``, ...).
+- **Run names and tags** say the pipeline and the architecture.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from kedro.framework.hooks import hook_impl
+from kedro.io import CachedDataset
+from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
+from kedro_mlflow.framework.hooks import MlflowHook
+from pydantic import BaseModel
+
+from fashion_mnist.distribution import is_helper_worker
+
+logger = logging.getLogger(__name__)
+
+SWITCH = "FASHION_MNIST_TRACKING"
+# The embedded store, in the project's folder (also named in conf/base/mlflow.yml,
+# where `kedro mlflow ui` reads it).
+DEFAULT_URI = "sqlite:///mlflow.db"
+REMOTE_SCHEMES = ("http", "https")
+PROBE_TIMEOUT = 3.0
+
+
+class TrackingError(RuntimeError):
+    """Raised when the run could not be recorded where MLflow was told to."""
+
+
+def tracking_switched_off() -> bool:
+    return os.environ.get(SWITCH, "").strip().lower() in {"off", "0", "false", "no"}
+
+
+def absolute_sqlite_uri(uri: str, project_path: Path) -> str:
+    """``sqlite:///relative.db`` made absolute against the project's folder."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix):
+        return uri
+    path = Path(uri[len(prefix) :])
+    if path.is_absolute():
+        return uri
+    return prefix + (project_path / path).as_posix()
+
+
+def unreachable_reason(uri: str, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """Why a remote tracking server does not answer, or None when it does (or
+    when ``uri`` is not remote)."""
+    if urllib.parse.urlparse(uri).scheme not in REMOTE_SCHEMES:
+        return None
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None  # it answered, even if not with 200
+    except (urllib.error.URLError, OSError) as exc:
+        return str(getattr(exc, "reason", exc))
+
+
+@contextmanager
+def _environment(name: str, value: str | None):
+    old = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+@contextmanager
+def _working_directory(path: Path):
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+class TrackingHook(MlflowHook):
+    """kedro-mlflow's hook with the project's defaults (see the module doc)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lost_uri: tuple[str, str] | None = None
+        self._architecture: str | None = None
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        if tracking_switched_off():
+            # kedro-mlflow's configuration, without opening any store.
+            self.mlflow_config = KedroMlflowConfig.model_validate(
+                context.config_loader["mlflow"]
+            )
+            self._already_active_mlflow = False
+            self._lost_uri = None
+            return
+        project = Path(context.project_path)
+        uri = absolute_sqlite_uri(
+            os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI, project
+        )
+        self._lost_uri = None
+        reason = unreachable_reason(uri)
+        if reason is not None:
+            # Set kedro-mlflow up on the embedded store, with tracking off for
+            # the run; the run still writes its outputs, then fails (below).
+            self._lost_uri = (uri, reason)
+            logger.error(
+                "MLflow tracking server %s does not answer (%s): this run goes on "
+                "without tracking.",
+                uri,
+                reason,
+            )
+            uri = absolute_sqlite_uri(DEFAULT_URI, project)
+        # In the project's folder: a new experiment in a local store keeps its
+        # artifacts in ./mlruns of the current folder.
+        with _environment("MLFLOW_TRACKING_URI", uri), _working_directory(project):
+            try:
+                super().after_context_created(context)
+            except Exception as exc:
+                raise TrackingError(_store_error(uri, exc)) from exc
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Any, catalog: Any
+    ) -> None:
+        names = run_params.get("pipeline_names") or ["__default__"]
+        # The hook lives as long as the process; kedro-mlflow sets run_id only
+        # when it tracks, and re-opens that run in every node: start clean.
+        self.run_id = None
+        helper = "params:training" in catalog and is_helper_worker(
+            catalog.load("params:training")
+        )
+        if tracking_switched_off() or self._lost_uri is not None or helper:
+            if tracking_switched_off():
+                logger.info("Tracking is off for this run (%s=off).", SWITCH)
+            self.mlflow_config.tracking.disable_tracking.pipelines = list(names)
+        super().before_pipeline_run(run_params, pipeline, catalog)
+        if self._is_mlflow_enabled:
+            mlflow.set_tag("pipeline", "+".join(names))
+        else:
+            # kedro-mlflow switches off its datasets at the top of the catalog;
+            # those kept in memory too sit inside a CachedDataset.
+            for name in catalog.keys():  # noqa: SIM118 (a DataCatalog)
+                dataset = catalog.get(name)
+                inner = getattr(dataset, "_dataset", None)
+                if isinstance(dataset, CachedDataset) and _is_mlflow_dataset(inner):
+                    inner._logging_activated = False
+
+    @hook_impl
+    def before_node_run(
+        self, node: Any, catalog: Any, inputs: dict[str, Any], is_async: bool
+    ) -> None:
+        plain = {
+            name: value.model_dump() if isinstance(value, BaseModel) else value
+            for name, value in inputs.items()
+        }
+        super().before_node_run(node, catalog, plain, is_async)
+        model = plain.get("params:model")
+        if self._is_mlflow_enabled and isinstance(model, dict) and mlflow.active_run():
+            architecture = model.get("architecture")
+            if architecture and architecture != self._architecture:
+                self._architecture = architecture
+                run = mlflow.active_run()
+                mlflow.set_tag("architecture", architecture)
+                mlflow.set_tag("mlflow.runName", f"{run.info.run_name}-{architecture}")
+
+    @hook_impl
+    def after_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Any, catalog: Any
+    ) -> None:
+        super().after_pipeline_run(run_params, pipeline, catalog)
+        self._architecture = None
+        if self._lost_uri is not None:
+            uri, reason = self._lost_uri
+            raise TrackingError(
+                f"The run finished and its outputs are in data/, but it was not "
+                f"recorded: the MLflow tracking server {uri} did not answer "
+                f"({reason}). Start the server, or record into the project's own "
+                f"store instead: unset MLFLOW_TRACKING_URI (runs then go to "
+                f"sqlite:///mlflow.db), or set {SWITCH}=off to run without tracking."
+            )
+
+    @hook_impl
+    def on_pipeline_error(
+        self, error: Exception, run_params: dict[str, Any], pipeline: Any, catalog: Any
+    ) -> None:
+        super().on_pipeline_error(error, run_params, pipeline, catalog)
+        _end_active_runs("FAILED")
+        self._architecture = None
+
+
+def _end_active_runs(status: str = "FINISHED") -> None:
+    """End whatever run is still open in this process, so that nothing is left
+    for MLflow's exit handler (which would wait for a server that may be gone)."""
+    while mlflow.active_run() is not None:
+        mlflow.end_run(status)
+
+
+def _is_mlflow_dataset(dataset: object) -> bool:
+    return type(dataset).__name__.startswith("Mlflow")
+
+
+def _store_error(uri: str, exc: BaseException) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text or "locked" in text:
+        what = "is read-only" if "lock" not in text else "is locked by another program"
+        return (
+            f"The MLflow store {uri} {what} ({text.splitlines()[0]}). Make the file "
+            f"writable, close the program holding it, or set {SWITCH}=off to run "
+            "without tracking."
+        )
+    return f"MLflow could not open the tracking store {uri}: {text.splitlines()[0]}"

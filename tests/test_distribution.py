@@ -1,0 +1,164 @@
+"""Training under tf.distribute: MirroredStrategy on a split CPU, and two
+MultiWorkerMirroredStrategy workers on 127.0.0.1, as real `kedro run`s."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import keras
+import pytest
+from pydantic import ValidationError
+
+from fashion_mnist.distribution import DistributionParams, is_chief, is_helper_worker
+from tests.helpers import free_port, kedro_run
+
+QUICK = (
+    "data_processing.sample_limit=2000,model.architecture=mlp,training.epochs=2,"
+    "accuracy_check.threshold=0.5"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "chief"),
+    [
+        (None, True),  # one process alone
+        (
+            {
+                "cluster": {"worker": ["a:1", "b:2"]},
+                "task": {"type": "worker", "index": 0},
+            },
+            True,
+        ),
+        (
+            {
+                "cluster": {"worker": ["a:1", "b:2"]},
+                "task": {"type": "worker", "index": 1},
+            },
+            False,
+        ),
+        (
+            {
+                "cluster": {"chief": ["a:1"], "worker": ["b:2"]},
+                "task": {"type": "chief", "index": 0},
+            },
+            True,
+        ),
+        (
+            {
+                "cluster": {"chief": ["a:1"], "worker": ["b:2"]},
+                "task": {"type": "worker", "index": 0},
+            },
+            True,
+        ),
+    ],
+)
+def test_the_chief_is_named_by_tf_config(monkeypatch, config, chief):
+    if config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", json.dumps(config))
+    assert is_chief() == chief
+    training = {"distribution": {"strategy": "multi_worker"}}
+    assert is_helper_worker(training) == (not chief)
+    assert not is_helper_worker({"distribution": {"strategy": "mirrored"}})
+
+
+@pytest.mark.parametrize(
+    "value", [{"strategy": "horovod"}, {"cpu_replicas": 0}, {"replicas": 2}]
+)
+def test_bad_distribution_parameters_are_rejected(value):
+    with pytest.raises(ValidationError):
+        DistributionParams.model_validate(value)
+
+
+def _saved_model(project):
+    (path,) = (project / "data" / "06_models" / "classifier.keras").glob(
+        "*/classifier.keras"
+    )
+    return path
+
+
+def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
+    code, output = kedro_run(
+        project,
+        "--pipelines",
+        "modeling",
+        "--params",
+        f"{QUICK},training.distribution.strategy=mirrored,"
+        "training.distribution.cpu_replicas=2",
+    )
+    assert code == 0, output[-3000:]
+    assert (
+        "Training with MirroredStrategy on 2 replicas (global batch 64, 32 per replica)"
+        in output
+    )
+    metrics = json.loads(
+        (project / "data" / "08_reporting" / "metrics.json").read_text()
+    )
+    assert metrics["distribution"] == {"strategy": "mirrored", "replicas": 2}
+    assert metrics["test_accuracy"] >= 0.5
+    model = keras.models.load_model(_saved_model(project), safe_mode=True)
+    assert model.name == "mlp" and model.count_params() == 407_050
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path):
+    ports = [free_port(), free_port()]
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = []
+    try:
+        for index in (0, 1):
+            tf_config = json.dumps(
+                {"cluster": cluster, "task": {"type": "worker", "index": index}}
+            )
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "kedro",
+                        "run",
+                        "--pipelines",
+                        "modeling",
+                        "--params",
+                        f"{QUICK},training.distribution.strategy=multi_worker",
+                    ],
+                    cwd=project,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    start_new_session=True,
+                    env=os.environ | {"TF_CONFIG": tf_config, "COLUMNS": "250"},
+                )
+            )
+        outputs = [process.communicate(timeout=240)[0] for process in processes]
+    finally:
+        for process in processes:
+            _stop(process)
+    for process, output in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, output[-6000:]
+        assert "Training with MultiWorkerMirroredStrategy on 2 replicas" in output
+    chief, helper = outputs
+    assert re.search(r"Worker 1 of the cluster: this run's outputs go to \S+", helper)
+    metrics = json.loads(
+        (project / "data" / "08_reporting" / "metrics.json").read_text()
+    )
+    assert metrics["distribution"] == {"strategy": "multi_worker", "replicas": 2}
+    assert (
+        len(
+            metrics
+            and list((project / "data" / "06_models" / "classifier.keras").iterdir())
+        )
+        == 1
+    )
+    assert keras.models.load_model(_saved_model(project), safe_mode=True).name == "mlp"

@@ -1,0 +1,76 @@
+"""The speed levers: what ``auto`` picks, and that they keep the results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from fashion_mnist import performance
+from fashion_mnist.performance import Levers, PerformanceParams, resolve
+from fashion_mnist.training import TrainingParams, train_classifier
+from tests.helpers import separable_data
+
+
+@pytest.mark.parametrize(
+    ("flags", "gpus", "expected"),
+    [
+        ({"avx512f", "avx512_bf16"}, [], "mixed_bfloat16"),  # AMD EPYC Zen 4
+        ({"avx512f", "amx_bf16", "amx_tile"}, [], "mixed_bfloat16"),  # Xeon with AMX
+        ({"avx2", "fma"}, [], "float32"),  # no bfloat16 instructions
+        (set(), [(8, 6)], "mixed_float16"),  # a GPU with tensor cores
+        ({"avx512_bf16"}, [(6, 1)], "float32"),  # an older GPU
+    ],
+)
+def test_auto_precision_follows_the_hardware(monkeypatch, flags, gpus, expected):
+    monkeypatch.setattr(performance.sys, "platform", "linux")
+    monkeypatch.setattr(performance, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: gpus)
+    assert performance.auto_precision() == expected
+
+
+def test_explicit_values_are_kept_and_auto_is_resolved(monkeypatch):
+    monkeypatch.setattr(performance, "auto_precision", lambda: "mixed_bfloat16")
+    assert resolve(PerformanceParams()) == Levers(32, "mixed_bfloat16", "tf_data")
+    explicit = PerformanceParams(
+        steps_per_execution=4, precision="float32", input_pipeline="arrays"
+    )
+    assert resolve(explicit) == Levers(4, "float32", "arrays")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"steps_per_execution": 0},
+        {"precision": "float16"},
+        {"input_pipeline": "generator"},
+        {"threads": 2},
+    ],
+)
+def test_bad_values_are_rejected(value):
+    with pytest.raises(ValidationError):
+        PerformanceParams.model_validate(value)
+
+
+def test_steps_per_execution_changes_speed_not_results():
+    images, labels = separable_data(256)
+    training = TrainingParams(epochs=2, batch_size=32, seed=5)
+    histories = []
+    for steps in (1, 8):
+        _, result = train_classifier(
+            "mlp", images, labels, training, levers=Levers(steps, "float32", "arrays")
+        )
+        histories.append(result.history)
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-5)
+
+
+def test_mixed_precision_and_tf_data_keep_accuracy_close():
+    images, labels = separable_data(600)
+    training = TrainingParams(epochs=3, batch_size=32, seed=5)
+    accuracies = []
+    for levers in (Levers.lab(), Levers(8, "mixed_bfloat16", "tf_data")):
+        model, _ = train_classifier("mlp", images, labels, training, levers=levers)
+        predicted = model.predict(images, verbose=0).argmax(axis=1)
+        accuracies.append((predicted == labels).mean())
+    assert accuracies[0] > 0.9
+    assert abs(accuracies[0] - accuracies[1]) <= 0.03
