@@ -94,6 +94,12 @@ def trained_project(
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The full-data training run first: it is the longest (see
+    tests/test_full_data_run.py)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _bootstrap() -> None:
     bootstrap_project(PROJECT_ROOT)

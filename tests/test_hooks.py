@@ -18,9 +18,14 @@ def _sleep() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
 def test_sigterm_stops_the_run_but_still_kills_forked_workers():
+    # As in a `kedro run` process: a test runner (pytest-xdist's workers) may
+    # have its own handler for SIGTERM, or block it.
+    outer = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     hooks = GracefulStopHooks()
     hooks.before_pipeline_run()
     try:
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
         # A worker forked during the run (as Keras' data-loading pool does).
         worker = multiprocessing.get_context("fork").Process(target=_sleep, daemon=True)
         worker.start()
@@ -32,4 +37,7 @@ def test_sigterm_stops_the_run_but_still_kills_forked_workers():
             signal.raise_signal(signal.SIGTERM)  # this process: an exception
     finally:
         hooks.after_pipeline_run()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        restored = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, outer)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    assert restored is signal.SIG_DFL

@@ -3,18 +3,14 @@ the failure cases in-process."""
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
-from PIL import Image
 
 from fashion_mnist.hooks import MissingInputError
 from fashion_mnist.models import build_classifier
 from fashion_mnist.pipelines.inference.nodes import NewImageError
 from fashion_mnist.samples import write_sample_photos
-from tests.helpers import kedro_run
 
 
 def _new_images(project):
@@ -42,37 +38,6 @@ def _save_untrained_model(project) -> None:
 def _run_inference(project):
     with KedroSession.create(project_path=project) as session:
         session.run(pipeline_names=["inference"])
-
-
-@pytest.mark.slow
-def test_sample_photos_are_classified_by_the_trained_model(project, trained_project):
-    models = "data/06_models/classifier.keras"
-    shutil.copytree(trained_project / models, project / models)
-    labels = _make_samples(project)
-    folder = _new_images(project)
-    with Image.open(next(folder.glob("*.jpg"))) as first:
-        assert first.mode == "RGB" and first.size[0] > 28
-    Image.new("RGB", (3000, 2000), "white").save(folder / "empty-page.png")
-    (folder / "Thumbs.db").write_bytes(b"\x00" * 512)  # left by Windows Explorer
-
-    code, output = kedro_run(project, "--pipelines", "inference")
-    assert code == 0, output
-    assert "Skipped 1 system file(s): Thumbs.db" in output
-
-    out = project / "data" / "07_model_output"
-    table = pd.read_csv(out / "new_image_predictions.csv")
-    assert pd.read_excel(
-        out / "new_image_predictions.xlsx", sheet_name="predictions"
-    ).equals(table)
-    assert len(table) == 21
-    empty = table.set_index("file").loc["empty-page.png"]
-    assert not empty["object_found"] and pd.isna(empty["predicted_class"])
-    merged = table.merge(labels, on="file")
-    assert len(merged) == 20 and merged["object_found"].all()
-    agreement = (merged["predicted_class"] == merged["true_class"]).mean()
-    assert agreement >= 0.8, merged[["file", "predicted_class", "true_class"]]
-    with Image.open(out / "new_image_predictions.png") as figure:
-        assert figure.format == "PNG"
 
 
 def test_files_that_are_not_images_stop_the_run_and_nothing_is_written(project):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.runner import ParallelRunner
-from PIL import Image
 
 from fashion_mnist.hooks import UnsupportedRunnerError
 from tests.helpers import kedro_run
@@ -28,26 +26,6 @@ def _saved_models(project):
     return sorted(
         (project / "data" / "06_models" / "classifier.keras").glob("*/classifier.keras")
     )
-
-
-@pytest.mark.slow
-def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(trained_project):
-    """`kedro run` with the defaults: data_processing then modeling, all images."""
-    reports = trained_project / "data" / "08_reporting"
-    metrics = json.loads((reports / "metrics.json").read_text())
-    assert metrics["architecture"] == "cnn_augmented"
-    assert (metrics["epochs"], metrics["batch_size"]) == (15, 128)
-    assert metrics["training_samples"] == 60_000 and metrics["test_samples"] == 10_000
-    # Measured 0.9274 on the reference machine; other CPUs (bfloat16 or not)
-    # land a little apart, so the test keeps a margin below it.
-    assert metrics["test_accuracy"] >= 0.92
-    assert len(metrics["per_class"]) == 10
-    for name in ("predictions.png", "confusion_matrix.png", "training_curves.png"):
-        with Image.open(reports / name) as image:
-            assert image.format == "PNG"
-            pixels = np.asarray(image.convert("L"), dtype=float)
-            assert pixels.std() > 10, name  # something is drawn, not a blank page
-    assert len(_saved_models(trained_project)) == 1
 
 
 def test_gate_fails_the_cli_run_only_after_every_report_is_saved(project):

@@ -14,13 +14,13 @@ import time
 import pytest
 from kedro_datasets.pickle import PickleDataset
 
-# A modeling run on 20,000 images (a quick network and one epoch), and a
+# A modeling run on 5,000 images (a quick network and one epoch), and a
 # data_processing run on 1,000, which rewrites the same model-input files.
 MODELING = [
     "--pipelines",
     "modeling",
     "--params",
-    "data_processing.sample_limit=20000,model.architecture=mlp,training.epochs=1,"
+    "data_processing.sample_limit=5000,model.architecture=mlp,training.epochs=1,"
     "training.batch_size=512,accuracy_check.threshold=0.5",
 ]
 PROCESSING = [
@@ -67,12 +67,12 @@ def test_overlapping_runs_all_succeed_with_readable_outputs(project):
         for name in ("train_images", "train_labels", "test_images", "test_labels"):
             with (inputs / f"{name}.pkl").open("rb") as file:
                 array = pickle.load(file)
-            assert len(array) in (1000, 10_000 if name.startswith("test") else 20_000)
+            assert len(array) in (1000, 10_000 if name.startswith("test") else 5_000)
         json.loads((inputs / "model_input.json").read_text())
         metrics = json.loads(
             (project / "data" / "08_reporting" / "metrics.json").read_text()
         )
-        assert metrics["training_samples"] == 20_000
+        assert metrics["training_samples"] == 5_000
         assert metrics["test_samples"] == 10_000
         assert _no_partial_files(project) == []
     versions = list((project / "data" / "06_models" / "classifier.keras").iterdir())
