@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import re
 import threading
@@ -13,7 +14,10 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.models import build_classifier
-from fashion_mnist.pipelines.benchmarking.batches import ArrayBatches
+from fashion_mnist.pipelines.benchmarking.batches import (
+    ArrayBatches,
+    worker_start_method,
+)
 from fashion_mnist.pipelines.benchmarking.nodes import (
     EpochTiming,
     describe_machine,
@@ -64,13 +68,18 @@ def test_array_batches_serve_every_sample_once_per_epoch_in_a_new_order():
 class _RecordingBatches(ArrayBatches):
     """Writes which process and thread served each batch into a shared file."""
 
+    marker = None
+
     def __init__(self, *args, log: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.log = log
 
     def __getitem__(self, index):
+        # A started (not forked) worker imports this module afresh, without
+        # what the test process set on the class at run time.
+        fresh = "fresh" if _RecordingBatches.marker is None else "copied"
         with open(self.log, "a", encoding="utf-8") as out:
-            out.write(f"{os.getpid()} {threading.get_ident()}\n")
+            out.write(f"{os.getpid()} {threading.get_ident()} {fresh}\n")
         return super().__getitem__(index)
 
     def on_epoch_begin(self):
@@ -78,33 +87,79 @@ class _RecordingBatches(ArrayBatches):
             out.write("epoch\n")
 
 
-@pytest.mark.parametrize("use_multiprocessing", [True, False])
+@pytest.mark.parametrize(
+    ("use_multiprocessing", "start_method"),
+    [(True, "fork"), (True, "spawn"), (False, None)],
+)
 def test_the_flag_decides_whether_processes_or_threads_serve_batches(
-    tmp_path, use_multiprocessing
+    tmp_path, monkeypatch, use_multiprocessing, start_method
 ):
+    monkeypatch.setattr(_RecordingBatches, "marker", "set by the test process")
     log = tmp_path / "served.txt"
     feed = _RecordingBatches(
         IMAGES,
         LABELS,
         50,
-        workers=3,
+        workers=1 if start_method == "spawn" else 3,  # each spawn imports Keras
         use_multiprocessing=use_multiprocessing,
         log=str(log),
     )
     model = build_classifier("mlp", seed=0)
-    model.fit(feed, epochs=1, verbose=0)
+    before = multiprocessing.get_start_method(allow_none=True)
+    with worker_start_method(start_method) as used:
+        assert multiprocessing.get_start_method() == used
+        model.fit(feed, epochs=1, verbose=0)
+    assert multiprocessing.get_start_method(allow_none=True) == before
     lines = log.read_text().splitlines()
     # Before the epoch, Keras reads a batch or two itself to learn their shape;
     # the epoch's batches are served by the pool.
     served = [line.split() for line in lines[lines.index("epoch") + 1 :]]
     assert len(served) >= len(feed) - 3
-    pids = {int(pid) for pid, _ in served}
-    threads = {int(thread) for _, thread in served}
+    pids = {int(pid) for pid, _, _ in served}
+    threads = {int(thread) for _, thread, _ in served}
+    states = {state for _, _, state in served}
     if use_multiprocessing:
         assert os.getpid() not in pids  # every batch came from a worker process
+        # fork copies this process; spawn starts a new interpreter
+        assert states == {"fresh" if start_method == "spawn" else "copied"}
     else:
         assert pids == {os.getpid()}  # this process ...
         assert threading.main_thread().ident not in threads  # ... its worker threads
+        assert states == {"copied"}
+
+
+def test_a_start_method_this_platform_lacks_is_refused():
+    available = multiprocessing.get_all_start_methods()
+    for method in ("fork", "spawn", "forkserver"):
+        if method in available:
+            assert BenchmarkParams(start_method=method).start_method == method
+        else:
+            with pytest.raises(ValidationError, match="not available"):
+                BenchmarkParams(start_method=method)
+    with pytest.raises(ValidationError):
+        BenchmarkParams(start_method="thread")
+
+
+@pytest.mark.skipif(
+    "spawn" not in multiprocessing.get_all_start_methods(), reason="no spawn"
+)
+def test_tiny_grid_runs_with_spawned_workers(caplog):
+    params = BenchmarkParams(
+        batch_sizes=[100],
+        use_multiprocessing=[True],
+        include_arrays=False,
+        workers=1,
+        start_method="spawn",
+        repeats=1,
+        warmup_steps=1,
+    )
+    before = multiprocessing.get_start_method(allow_none=True)
+    with caplog.at_level(logging.INFO):
+        timings = run_benchmark(IMAGES, LABELS, params)
+    assert list(timings["start_method"]) == ["spawn"]
+    assert list(timings["steps_per_epoch"]) == [3]
+    assert "Worker processes start with 'spawn'" in caplog.text
+    assert multiprocessing.get_start_method(allow_none=True) == before
 
 
 def test_epoch_timing_splits_pool_startup_and_teardown_from_steps():

@@ -5,14 +5,58 @@ belong to ``keras.utils.PyDataset``. Feeding the lab's arrays through this class
 is what makes the lab's ``use_multiprocessing`` flag change what actually runs:
 ``True`` gathers batches in worker processes (and sends them back through
 pipes), ``False`` in a pool of worker threads of this process.
+
+How those processes start is Python's multiprocessing start method: ``fork``
+(Linux up to Python 3.13) copies this process as it is; ``spawn`` (Windows,
+macOS) and ``forkserver`` (Linux from Python 3.14) start fresh interpreters,
+which import Keras and TensorFlow and unpickle the dataset before serving a
+batch. Keras starts a new pool at every epoch, so that cost is paid per epoch.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import keras
 import numpy as np
+from keras.src.trainers.data_adapters import py_dataset_adapter
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def worker_start_method(method: str | None) -> Iterator[str]:
+    """Start Keras' worker processes with ``method`` (``None``: the platform's
+    default) inside the block; the previous setting is restored afterwards.
+
+    Keras has no option for this: its pool is ``multiprocessing.Pool()``, which
+    uses the process-wide default, so that default is what is set here.
+    """
+    previous = multiprocessing.get_start_method(allow_none=True)
+    current = previous or multiprocessing.get_context().get_start_method()
+    chosen = method or current
+    multiprocessing.set_start_method(chosen, force=True)
+    if chosen != current:
+        _forget_worker_id_queue()
+    try:
+        yield chosen
+    finally:
+        multiprocessing.set_start_method(previous, force=True)
+        if chosen != current:
+            _forget_worker_id_queue()
+
+
+def _forget_worker_id_queue() -> None:
+    # Keras creates one queue per process for its workers' ids, with whatever
+    # start method was current then, and reuses it for every later pool; a
+    # queue made for fork cannot be handed to spawned workers (RuntimeError),
+    # so it is dropped here and Keras makes a new one for the new method.
+    if hasattr(py_dataset_adapter, "_WORKER_ID_QUEUE"):
+        py_dataset_adapter._WORKER_ID_QUEUE = None
 
 
 class ArrayBatches(keras.utils.PyDataset):

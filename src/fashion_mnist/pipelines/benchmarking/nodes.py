@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
 import platform
 import statistics
@@ -21,7 +22,7 @@ from matplotlib.figure import Figure
 from fashion_mnist.models import build_classifier
 from fashion_mnist.performance import BF16_CPU_FLAGS, auto_precision, cpu_flags
 
-from .batches import ArrayBatches
+from .batches import ArrayBatches, worker_start_method
 from .params import BenchmarkParams
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,19 @@ def run_benchmark(
         benchmark.repeats,
         benchmark.epochs,
     )
+    with worker_start_method(benchmark.start_method) as start_method:
+        if True in settings:
+            logger.info("Worker processes start with %r", start_method)
+        return _time_grid(images, labels, cells, start_method, benchmark)
+
+
+def _time_grid(
+    images: np.ndarray,
+    labels: np.ndarray,
+    cells: list[tuple[int, bool | None]],
+    start_method: str,
+    benchmark: BenchmarkParams,
+) -> pd.DataFrame:
     rows = []
     started = time.perf_counter()
     for number, (batch_size, setting) in enumerate(cells, start=1):
@@ -192,6 +206,7 @@ def run_benchmark(
                 "feed": "arrays" if setting is None else "PyDataset",
                 "use_multiprocessing": setting,
                 "workers": None if setting is None else benchmark.workers,
+                "start_method": start_method if setting else None,
                 "batch_size": batch_size,
                 "steps_per_epoch": steps,
                 "samples": len(images),
@@ -254,6 +269,8 @@ def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
         "numpy": np.__version__,
         "architecture": benchmark.architecture,
         "workers": benchmark.workers,
+        "start_method": benchmark.start_method
+        or f"{multiprocessing.get_start_method()} (this platform's default)",
         "max_queue_size": benchmark.max_queue_size,
         "epochs_per_run": benchmark.epochs,
         "timed_runs": benchmark.repeats,

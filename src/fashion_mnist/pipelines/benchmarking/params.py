@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from fashion_mnist.models import Architecture
@@ -33,6 +36,8 @@ class BenchmarkParams(BaseModel):
     )
     include_arrays: bool = True
     workers: PositiveInt = 3
+    # How worker processes start; None = the platform's default.
+    start_method: Literal["fork", "spawn", "forkserver"] | None = None
     max_queue_size: PositiveInt = 10
     epochs: PositiveInt = 1
     repeats: PositiveInt = 3
@@ -40,6 +45,16 @@ class BenchmarkParams(BaseModel):
     sample_limit: PositiveInt | None = None
     seed: int = 42
     speed: SpeedParams = Field(default_factory=SpeedParams)
+
+    @field_validator("start_method")
+    @classmethod
+    def _available_here(cls, method: str | None) -> str | None:
+        available = multiprocessing.get_all_start_methods()
+        if method is not None and method not in available:
+            raise ValueError(
+                f"{method!r} is not available on this platform, only {available}"
+            )
+        return method
 
     @field_validator("batch_sizes", "use_multiprocessing")
     @classmethod
