@@ -95,3 +95,39 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free TCP port between 20000 and 40000")
+
+
+# A process and its children as one group, so a test can stop all of them
+# (`kedro viz run` and `mlflow server` start children that hold the port).
+# POSIX: a new session, stopped with killpg; Windows: a new process group,
+# stopped with taskkill /T (the whole tree).
+NEW_GROUP: dict = (
+    {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    if sys.platform == "win32"
+    else {"start_new_session": True}
+)
+
+
+def stop_group(process: subprocess.Popen, grace: float = 30) -> None:
+    """Stop a process started with ``NEW_GROUP`` and everything it started:
+    politely, then by force after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    if sys.platform == "win32":
+        subprocess.run(
+            ["taskkill", "/T", "/F", "/PID", str(process.pid)],
+            capture_output=True,
+            check=False,
+        )
+        process.wait()
+        return
+    import signal  # noqa: PLC0415
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.distribution import DistributionParams, is_chief, is_helper_worker
-from tests.helpers import free_port, kedro_run
+from tests.helpers import NEW_GROUP, free_port, kedro_run, stop_group
 
 QUICK = (
     "data_processing.sample_limit=2000,model.architecture=mlp,training.epochs=2,"
@@ -106,12 +105,6 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
     assert model.name == "mlp" and model.count_params() == 407_050
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path):
     ports = [free_port(), free_port()]
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
@@ -137,14 +130,14 @@ def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path)
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
-                    start_new_session=True,
+                    **NEW_GROUP,
                     env=os.environ | {"TF_CONFIG": tf_config, "COLUMNS": "250"},
                 )
             )
         outputs = [process.communicate(timeout=240)[0] for process in processes]
     finally:
         for process in processes:
-            _stop(process)
+            stop_group(process, grace=0)
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output[-6000:]
         assert "Training with MultiWorkerMirroredStrategy on 2 replicas" in output

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +13,7 @@ import pytest
 from kedro.framework.project import pipelines as project_pipelines
 
 from fashion_mnist.pipeline_registry import register_pipelines
-from tests.helpers import free_port, make_project_copy
+from tests.helpers import NEW_GROUP, free_port, make_project_copy, stop_group
 
 EXPECTED = {
     "__default__",
@@ -30,17 +28,6 @@ EXPECTED = {
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @pytest.fixture
@@ -65,7 +52,7 @@ def viz_server(tmp_path):
         cwd=project,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        **NEW_GROUP,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -84,7 +71,7 @@ def viz_server(tmp_path):
                 time.sleep(1)
         yield base
     finally:
-        _stop_group(process)
+        stop_group(process)
         log.close()
     # The whole group is gone: soon nothing holds the port any more.
     deadline = time.monotonic() + 30

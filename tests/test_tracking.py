@@ -4,7 +4,6 @@ into a real MLflow server on 127.0.0.1."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from kedro.framework.session import KedroSession
 from mlflow.tracking import MlflowClient
 
 from fashion_mnist.tracking import TrackingError, absolute_sqlite_uri
-from tests.helpers import free_port
+from tests.helpers import NEW_GROUP, free_port, stop_group
 
 QUICK = {
     "data_processing": {"sample_limit": 1000},
@@ -151,7 +150,7 @@ def mlflow_server(tmp_path):
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        **NEW_GROUP,
         env=os.environ | {"MLFLOW_DISABLE_TELEMETRY": "true"},
     )
     url = f"http://127.0.0.1:{port}"
@@ -171,14 +170,7 @@ def mlflow_server(tmp_path):
                 time.sleep(0.5)
         yield url
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
         log.close()
 
 

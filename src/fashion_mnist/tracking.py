@@ -40,6 +40,7 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from pydantic import BaseModel
 
 from fashion_mnist.distribution import is_helper_worker
+from fashion_mnist.pipeline_registry import DEFAULT_PIPELINE
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,12 @@ class TrackingHook(MlflowHook):
     def before_pipeline_run(
         self, run_params: dict[str, Any], pipeline: Any, catalog: Any
     ) -> None:
-        names = run_params.get("pipeline_names") or ["__default__"]
+        # A plain `kedro run` is recorded under the pipeline it runs.
+        names = [
+            DEFAULT_PIPELINE if name == "__default__" else name
+            for name in run_params.get("pipeline_names") or ["__default__"]
+        ]
+        run_params = {**run_params, "pipeline_name": None, "pipeline_names": names}
         # The hook lives as long as the process; kedro-mlflow sets run_id only
         # when it tracks, and re-opens that run in every node: start clean.
         self.run_id = None
