@@ -38,6 +38,7 @@ def _venv_program(venv: Path, name: str) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a full install of TensorFlow & co. into a new venv
 @pytest.mark.skipif(
     shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists(),
     reason="needs git and the project's git checkout",

@@ -91,3 +91,14 @@ def test_columns_are_widened_to_fit(tmp_path):
     _dataset(path).save({"layout": TABLE})
     sheet = load_workbook(path)["layout"]
     assert sheet.column_dimensions["A"].width == len("setting") + 2
+
+
+def test_decimals_are_shown_readably_but_kept_whole(tmp_path):
+    path = tmp_path / "book.xlsx"
+    frame = pd.DataFrame({"accuracy": [0.889833333333333], "p_value": [1.1e-05]})
+    _dataset(path).save({"numbers": frame})
+    sheet = load_workbook(path)["numbers"]
+    accuracy, p_value = sheet["A2"], sheet["B2"]
+    assert accuracy.value == 0.889833333333333  # every digit kept
+    assert (accuracy.number_format, p_value.number_format) == ("0.0000", "0.00E+00")
+    assert sheet.column_dimensions["A"].width == len("accuracy") + 2

@@ -110,13 +110,31 @@ class ExcelChartDataset(ExcelDataset):
 
 
 def _autofit(sheet: Worksheet) -> None:
+    """Widen each column to its longest shown value; show decimals readably."""
     for column in sheet.columns:
-        width = max(
-            len(str(cell.value)) if cell.value is not None else 0 for cell in column
-        )
+        for cell in column:
+            if isinstance(cell.value, float):
+                cell.number_format = _float_format(cell.value)
+        width = max(len(_shown(cell.value)) for cell in column)
         sheet.column_dimensions[get_column_letter(column[0].column)].width = min(
             width + 2, 60
         )
+
+
+def _float_format(value: float) -> str:
+    # Only how a number is shown: the cell keeps every digit (a p-value of
+    # 1.1e-05 must not read 0.0000, an accuracy needs no 17 digits).
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return "0.0000"
+    return "0.00E+00"
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}" if _float_format(value) == "0.0000" else f"{value:.2E}"
+    return str(value)
 
 
 def _add_line_chart(

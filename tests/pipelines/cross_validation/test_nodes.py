@@ -155,7 +155,11 @@ def test_box_plot_has_a_box_and_a_marked_mean_per_architecture():
     assert [line.get_ydata()[0] for line in means] == pytest.approx(
         list(summarize_folds(SCORES)["mean"])
     )
-    assert [text.get_text() for text in axis.texts] == ["mean 0.8822", "mean 0.9116", "mean 0.8824"]
+    assert [text.get_text() for text in axis.texts] == [
+        "mean 0.8822",
+        "mean 0.9116",
+        "mean 0.8824",
+    ]
     assert axis.get_title() == "5-fold cross-validation on the training images"
 
 
