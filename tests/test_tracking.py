@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 
+import mlflow
 import numpy as np
 import pytest
 from kedro.framework.session import KedroSession
@@ -91,6 +92,13 @@ def test_a_modeling_run_is_recorded_and_its_model_reloads_elsewhere(
     model_files = {a.path for a in client.list_logged_model_artifacts(model.model_id)}
     assert "MLmodel" in model_files
     assert (project / "mlruns").is_dir()  # artifacts next to the store
+    signature = mlflow.models.get_model_info(f"models:/{model.model_id}").signature
+    assert signature.inputs.to_dict() == [
+        {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": (-1, 28, 28)}}
+    ]
+    assert signature.outputs.to_dict() == [
+        {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": (-1, 10)}}
+    ]
 
     # The MLflow model, loaded in a fresh process, predicts what Kedro's does.
     with KedroSession.create(project_path=project) as session:

@@ -218,6 +218,10 @@ def train_classifier(
             model = compile_classifier(
                 with_flip_tta(model), recipe, total_steps=1, steps_per_execution=1
             )
+            # Its optimizer's slots exist before saving, so that loading the
+            # saved model matches them (Keras warns "Skipping variable loading
+            # for optimizer" otherwise).
+            model.optimizer.build(model.trainable_variables)
     return model, FitResult(table, seconds, fitted, recipe, levers, name, replicas)
 
 

@@ -4,12 +4,14 @@ from fashion_mnist.datasets.excel_chart_dataset import ExcelChartDataset
 from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
 from fashion_mnist.datasets.mlflow_metrics import MlflowMetricsHistoryDataset
+from fashion_mnist.datasets.mlflow_model import MlflowKerasModelDataset
 
 __all__ = [
     "ExcelChartDataset",
     "FetchError",
     "IDXDataset",
     "IDXFormatError",
+    "MlflowKerasModelDataset",
     "MlflowMetricsHistoryDataset",
     "fetch_file",
 ]
