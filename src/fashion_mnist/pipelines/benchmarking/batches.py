@@ -15,7 +15,6 @@ batch. Keras starts a new pool at every epoch, so that cost is paid per epoch.
 
 from __future__ import annotations
 
-import logging
 import math
 import multiprocessing
 from collections.abc import Iterator
@@ -24,8 +23,6 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 from keras.src.trainers.data_adapters import py_dataset_adapter
-
-logger = logging.getLogger(__name__)
 
 
 @contextmanager
