@@ -6,13 +6,17 @@ import gzip
 import os
 import random
 import shutil
+import signal
 import socket
 import struct
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,8 +125,6 @@ def stop_group(process: subprocess.Popen, grace: float = 30) -> None:
         )
         process.wait()
         return
-    import signal  # noqa: PLC0415
-
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=grace)
@@ -131,3 +133,19 @@ def stop_group(process: subprocess.Popen, grace: float = 30) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def wait_until_serving(
+    url: str, process: subprocess.Popen, log: Path, timeout: float
+) -> None:
+    """Wait until ``url`` answers, or fail the test with the server's ``log``
+    when the process exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{url} did not start answering:\n{log.read_text()}")
+            time.sleep(0.5)

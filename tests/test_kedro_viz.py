@@ -13,7 +13,13 @@ import pytest
 from kedro.framework.project import pipelines as project_pipelines
 
 from fashion_mnist.pipeline_registry import register_pipelines
-from tests.helpers import NEW_GROUP, free_port, make_project_copy, stop_group
+from tests.helpers import (
+    NEW_GROUP,
+    free_port,
+    make_project_copy,
+    stop_group,
+    wait_until_serving,
+)
 
 EXPECTED = {
     "__default__",
@@ -56,19 +62,7 @@ def viz_server(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                _get(f"{base}/api/main")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.close()
-                    pytest.fail(
-                        "kedro viz did not start:\n"
-                        + (tmp_path / "viz.log").read_text()
-                    )
-                time.sleep(1)
+        wait_until_serving(f"{base}/api/main", process, tmp_path / "viz.log", 180)
         yield base
     finally:
         stop_group(process)

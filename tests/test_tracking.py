@@ -7,8 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 
 import mlflow
 import numpy as np
@@ -17,7 +15,7 @@ from kedro.framework.session import KedroSession
 from mlflow.tracking import MlflowClient
 
 from fashion_mnist.tracking import TrackingError, absolute_sqlite_uri
-from tests.helpers import NEW_GROUP, free_port, stop_group
+from tests.helpers import NEW_GROUP, free_port, stop_group, wait_until_serving
 
 QUICK = {
     "data_processing": {"sample_limit": 1000},
@@ -163,19 +161,7 @@ def mlflow_server(tmp_path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.close()
-                    pytest.fail(
-                        "mlflow server did not start:\n"
-                        + (tmp_path / "server.log").read_text()
-                    )
-                time.sleep(0.5)
+        wait_until_serving(f"{url}/health", process, tmp_path / "server.log", 120)
         yield url
     finally:
         stop_group(process)
