@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.models import build_classifier
+from fashion_mnist.pipelines.benchmarking import speed as speed_module
 from fashion_mnist.pipelines.benchmarking.batches import (
     ArrayBatches,
     worker_start_method,
@@ -258,9 +259,28 @@ def test_lab_table_has_settings_as_rows_and_batch_sizes_as_columns():
     assert table.loc[0, 128] == pytest.approx(0.6)
 
 
-def test_speed_table_adds_the_levers_one_at_a_time():
-    params = BenchmarkParams(sample_limit=200, speed={"architectures": ["mlp"]})
-    speed = compare_training_speed(IMAGES, LABELS, params)
+def test_speed_table_adds_the_levers_one_at_a_time(caplog):
+    params = BenchmarkParams(
+        sample_limit=200, speed={"architectures": ["mlp"], "repeats": 2}
+    )
+    with caplog.at_level(logging.INFO, logger=speed_module.__name__):
+        speed = compare_training_speed(IMAGES, LABELS, params)
+    # Round-robin: every setting once, then every setting again.
+    measured = [
+        r.getMessage().split(":")[0]
+        for r in caplog.records
+        if r.getMessage().startswith("Speed [")
+    ]
+    settings = [f"mlp, {step}" for step in speed["setting"]]
+    assert measured == [f"Speed [1/2] {s}" for s in settings] + [
+        f"Speed [2/2] {s}" for s in settings
+    ]
+    assert set(speed["repeats"]) == {2}
+    assert (speed["s_per_epoch_min"] <= speed["s_per_epoch"]).all()
+    assert (speed["s_per_epoch"] <= speed["s_per_epoch_max"]).all()
+    np.testing.assert_allclose(
+        speed["samples_per_second"], speed["samples"] / speed["s_per_epoch"]
+    )
     assert list(speed["setting"]) == [
         "lab settings",
         "+ steps_per_execution",

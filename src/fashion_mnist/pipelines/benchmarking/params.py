@@ -18,8 +18,11 @@ class SpeedParams(BaseModel):
     architectures: list[Architecture] = Field(
         default_factory=lambda: ["mlp", "cnn_augmented"], min_length=1
     )
-    # Each row trains one untimed epoch (tracing, caches), then times one.
+    # Each measurement trains one untimed epoch (tracing, caches), then times
+    # `timed_epochs`; all measurements are made `repeats` times, round-robin,
+    # and each row keeps the median.
     timed_epochs: PositiveInt = 1
+    repeats: PositiveInt = 3
 
 
 class BenchmarkParams(BaseModel):

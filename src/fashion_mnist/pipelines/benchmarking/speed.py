@@ -36,8 +36,11 @@ def compare_training_speed(
 ) -> pd.DataFrame:
     """Samples per second of each architecture under each step of ``lever_steps``.
 
-    Each row builds the model afresh (same seed and recipe), trains one untimed
-    epoch (tracing, caches) and times ``speed.timed_epochs`` more.
+    Each measurement builds the model afresh (same seed and recipe), trains one
+    untimed epoch (tracing, caches) and times ``speed.timed_epochs`` more. The
+    whole set of measurements is made ``speed.repeats`` times, round-robin, and
+    each row keeps the median: a machine whose speed drifts during the
+    benchmark then slows every setting alike instead of whichever came last.
     """
     if benchmark.sample_limit is not None:
         images, labels = (
@@ -45,37 +48,58 @@ def compare_training_speed(
             labels[: benchmark.sample_limit],
         )
     project = resolve(PerformanceParams())
-    rows = []
-    for architecture in benchmark.speed.architectures:
-        for step, levers in lever_steps(project):
+    cells = [
+        (architecture, step, levers)
+        for architecture in benchmark.speed.architectures
+        for step, levers in lever_steps(project)
+    ]
+    repeats = benchmark.speed.repeats
+    seconds: dict[tuple[str, str], list[float]] = {}
+    facts: dict[tuple[str, str], dict[str, object]] = {}
+    for repeat in range(1, repeats + 1):
+        for architecture, step, levers in cells:
             timer = EpochTimer()
-            epochs = 1 + benchmark.speed.timed_epochs
             _, result = train_classifier(
                 architecture,
                 images,
                 labels,
-                TrainingParams(epochs=epochs, seed=benchmark.seed),
+                TrainingParams(
+                    epochs=1 + benchmark.speed.timed_epochs, seed=benchmark.seed
+                ),
                 levers=levers,
                 callbacks=[timer],
             )
-            seconds = float(np.mean([epoch.seconds for epoch in timer.epochs[1:]]))
-            rows.append(
-                {
-                    "architecture": architecture,
-                    "setting": step,
-                    **levers.describe(),
-                    "batch_size": result.recipe.batch_size,
-                    "samples": result.samples,
-                    "s_per_epoch": seconds,
-                    "samples_per_second": result.samples / seconds,
-                }
-            )
+            epoch_seconds = float(np.mean([e.seconds for e in timer.epochs[1:]]))
+            seconds.setdefault((architecture, step), []).append(epoch_seconds)
+            facts[architecture, step] = {
+                **levers.describe(),
+                "batch_size": result.recipe.batch_size,
+                "samples": result.samples,
+            }
             logger.info(
-                "Speed %s, %s: %.0f samples/s",
+                "Speed [%d/%d] %s, %s: %.0f samples/s",
+                repeat,
+                repeats,
                 architecture,
                 step,
-                rows[-1]["samples_per_second"],
+                result.samples / epoch_seconds,
             )
+    rows = []
+    for architecture, step, _ in cells:
+        runs = seconds[architecture, step]
+        median = float(np.median(runs))
+        rows.append(
+            {
+                "architecture": architecture,
+                "setting": step,
+                **facts[architecture, step],
+                "repeats": len(runs),
+                "s_per_epoch": median,
+                "s_per_epoch_min": min(runs),
+                "s_per_epoch_max": max(runs),
+                "samples_per_second": facts[architecture, step]["samples"] / median,
+            }
+        )
     table = pd.DataFrame(rows)
     lab_speed = table.groupby("architecture")["samples_per_second"].transform("first")
     table["speed_vs_lab"] = table["samples_per_second"] / lab_speed
@@ -83,8 +107,9 @@ def compare_training_speed(
 
 
 def plot_training_speed(speed: pd.DataFrame) -> Figure:
-    """Bars of samples per second, one group per architecture, one bar per step,
-    each labelled with its speed relative to the lab's settings."""
+    """Bars of samples per second (the median of the repeats, whiskers from the
+    slowest to the fastest), one group per architecture, one bar per step, each
+    labelled with its speed relative to the lab's settings."""
     figure = Figure(figsize=(9, 4.5), layout="constrained")
     axis = figure.subplots()
     steps = list(dict.fromkeys(speed["setting"]))
@@ -97,7 +122,20 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
         positions = (
             np.arange(len(architectures)) + (index - (len(steps) - 1) / 2) * width
         )
-        bars = axis.bar(positions, rows["samples_per_second"], width, label=step)
+        # The whiskers span the fastest and slowest of the repeats.
+        spread = [
+            rows["samples_per_second"] - rows["samples"] / rows["s_per_epoch_max"],
+            rows["samples"] / rows["s_per_epoch_min"] - rows["samples_per_second"],
+        ]
+        bars = axis.bar(
+            positions,
+            rows["samples_per_second"],
+            width,
+            yerr=spread,
+            capsize=2,
+            error_kw={"elinewidth": 0.8, "alpha": 0.6},
+            label=step,
+        )
         axis.bar_label(
             bars, labels=[f"\u00d7{r:.2f}" for r in rows["speed_vs_lab"]], fontsize=8
         )
