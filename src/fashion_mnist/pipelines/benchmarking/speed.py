@@ -136,8 +136,14 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
             error_kw={"elinewidth": 0.8, "alpha": 0.6},
             label=step,
         )
+        # Inside the bars, clear of the whiskers.
         axis.bar_label(
-            bars, labels=[f"\u00d7{r:.2f}" for r in rows["speed_vs_lab"]], fontsize=8
+            bars,
+            labels=[f"\u00d7{r:.2f}" for r in rows["speed_vs_lab"]],
+            label_type="center",
+            fontsize=8,
+            color="white",
+            fontweight="bold",
         )
     axis.set_xticks(np.arange(len(architectures)), architectures)
     axis.set_ylabel("training samples per second")
