@@ -309,7 +309,10 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
         speed["setting"]
     )
     assert len(axis.patches) == 4
-    assert axis.texts or axis.containers  # every bar labelled with its ratio
+    # Every bar labelled with its ratio to the lab's settings.
+    assert [t.get_text() for t in axis.texts] == [
+        f"\u00d7{r:.2f}" for r in speed["speed_vs_lab"]
+    ]
 
 
 def test_machine_sheet_names_the_versions():
