@@ -275,11 +275,11 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
     assert measured == [f"Speed [1/2] {s}" for s in settings] + [
         f"Speed [2/2] {s}" for s in settings
     ]
-    assert set(speed["repeats"]) == {2}
-    assert (speed["s_per_epoch_min"] <= speed["s_per_epoch"]).all()
-    assert (speed["s_per_epoch"] <= speed["s_per_epoch_max"]).all()
+    assert set(speed["timed_runs"]) == {2}
+    assert (speed["min_s_per_epoch"] <= speed["median_s_per_epoch"]).all()
+    assert (speed["median_s_per_epoch"] <= speed["max_s_per_epoch"]).all()
     np.testing.assert_allclose(
-        speed["samples_per_second"], speed["samples"] / speed["s_per_epoch"]
+        speed["samples_per_second"], speed["samples"] / speed["median_s_per_epoch"]
     )
     assert list(speed["setting"]) == [
         "lab settings",

@@ -54,8 +54,7 @@ def compare_training_speed(
         for step, levers in lever_steps(project)
     ]
     repeats = benchmark.speed.repeats
-    seconds: dict[tuple[str, str], list[float]] = {}
-    facts: dict[tuple[str, str], dict[str, object]] = {}
+    runs = []
     for repeat in range(1, repeats + 1):
         for architecture, step, levers in cells:
             timer = EpochTimer()
@@ -69,38 +68,39 @@ def compare_training_speed(
                 levers=levers,
                 callbacks=[timer],
             )
-            epoch_seconds = float(np.mean([e.seconds for e in timer.epochs[1:]]))
-            seconds.setdefault((architecture, step), []).append(epoch_seconds)
-            facts[architecture, step] = {
-                **levers.describe(),
-                "batch_size": result.recipe.batch_size,
-                "samples": result.samples,
-            }
+            seconds = float(np.mean([e.seconds for e in timer.epochs[1:]]))
+            runs.append(
+                {
+                    "architecture": architecture,
+                    "setting": step,
+                    **levers.describe(),
+                    "batch_size": result.recipe.batch_size,
+                    "samples": result.samples,
+                    "seconds": seconds,
+                }
+            )
             logger.info(
                 "Speed [%d/%d] %s, %s: %.0f samples/s",
                 repeat,
                 repeats,
                 architecture,
                 step,
-                result.samples / epoch_seconds,
+                result.samples / seconds,
             )
-    rows = []
-    for architecture, step, _ in cells:
-        runs = seconds[architecture, step]
-        median = float(np.median(runs))
-        rows.append(
-            {
-                "architecture": architecture,
-                "setting": step,
-                **facts[architecture, step],
-                "repeats": len(runs),
-                "s_per_epoch": median,
-                "s_per_epoch_min": min(runs),
-                "s_per_epoch_max": max(runs),
-                "samples_per_second": facts[architecture, step]["samples"] / median,
-            }
+    # One row per setting, in the order measured; columns named as in the grid.
+    runs_table = pd.DataFrame(runs)
+    keys = [column for column in runs_table.columns if column != "seconds"]
+    table = (
+        runs_table.groupby(keys, sort=False)["seconds"]
+        .agg(
+            timed_runs="size",
+            median_s_per_epoch="median",
+            min_s_per_epoch="min",
+            max_s_per_epoch="max",
         )
-    table = pd.DataFrame(rows)
+        .reset_index()
+    )
+    table["samples_per_second"] = table["samples"] / table["median_s_per_epoch"]
     lab_speed = table.groupby("architecture")["samples_per_second"].transform("first")
     table["speed_vs_lab"] = table["samples_per_second"] / lab_speed
     return table
@@ -124,8 +124,8 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
         )
         # The whiskers span the fastest and slowest of the repeats.
         spread = [
-            rows["samples_per_second"] - rows["samples"] / rows["s_per_epoch_max"],
-            rows["samples"] / rows["s_per_epoch_min"] - rows["samples_per_second"],
+            rows["samples_per_second"] - rows["samples"] / rows["max_s_per_epoch"],
+            rows["samples"] / rows["min_s_per_epoch"] - rows["samples_per_second"],
         ]
         bars = axis.bar(
             positions,
