@@ -32,7 +32,7 @@ def test_saved_models_predict_the_same_in_a_fresh_process(tmp_path):
     for model in models.values():
         model.fit(images, labels, epochs=1, batch_size=16, verbose=0)
     # As the default is saved: wrapped for flip test-time augmentation.
-    models["tta"] = with_flip_tta(models["cnn_augmented"])
+    models["tta"] = with_flip_tta(models["cnn_bn"])
     for name, model in models.items():
         path = str(tmp_path / f"{name}.keras")
         TensorFlowModelDataset(filepath=path, load_args={"safe_mode": True}).save(model)

@@ -53,9 +53,9 @@ def test_the_files_hold_the_documented_defaults(parameters):
         "input_pipeline": "auto",
     }
     model = ModelParams.model_validate(parameters["model"])
-    assert model.architecture == "cnn_augmented"
+    assert model.architecture == "cnn_bn"
     recipe = training.recipe(model.architecture)
-    assert (recipe.epochs, recipe.batch_size, recipe.schedule) == (15, 128, "one_cycle")
+    assert (recipe.epochs, recipe.batch_size, recipe.schedule) == (8, 128, "one_cycle")
     lab = training.recipe("mlp")  # `--params model.architecture=mlp` is the lab
     assert (lab.epochs, lab.batch_size, lab.schedule) == (10, 64, "constant")
     gate = AccuracyCheckParams.model_validate(parameters["accuracy_check"])
@@ -66,7 +66,7 @@ def test_the_files_hold_the_documented_defaults(parameters):
     assert benchmark.architecture == "mlp"
     assert benchmark.batch_sizes == [32, 64, 128, 256, 512]
     assert benchmark.use_multiprocessing == [True, False]
-    assert benchmark.speed.architectures == ["mlp", "cnn_augmented"]
+    assert benchmark.speed.architectures == ["mlp", "cnn_bn"]
     folds = CrossValidationParams.model_validate(parameters["cross_validation"])
     assert (folds.folds, folds.seed, folds.sample_limit) == (5, 42, None)
     assert folds.architectures == ["mlp", "cnn", "cnn_augmented"]

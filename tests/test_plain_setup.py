@@ -102,7 +102,7 @@ def test_plain_commands_from_a_fresh_clone(tmp_path, real_raw_data):
     assert result.returncode == 0, output[-4000:]
     metrics = json.loads((clone / "data" / "08_reporting" / "metrics.json").read_text())
     assert metrics["training_samples"] == 1000
-    assert metrics["architecture"] == "cnn_augmented"
+    assert metrics["architecture"] == "cnn_bn"
     # Quiet as with make: no telemetry question, no TensorFlow start-up banners.
     assert "telemetry" not in output.lower(), output[-4000:]
     for banner in ("oneDNN custom operations", "cpu_feature_guard", "cuda drivers"):
@@ -111,4 +111,4 @@ def test_plain_commands_from_a_fresh_clone(tmp_path, real_raw_data):
     assert (clone / "mlflow.db").stat().st_size > 0
     with closing(sqlite3.connect(clone / "mlflow.db")) as store:
         runs = [name for (name,) in store.execute("SELECT name FROM runs")]
-    assert runs == ["modeling-cnn_augmented"]
+    assert runs == ["modeling-cnn_bn"]

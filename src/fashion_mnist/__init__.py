@@ -14,3 +14,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # Before any module of the project imports Keras: TensorFlow's start-up banners
 # are filtered here, once, for every way in (kedro run, kedro viz, notebooks).
 import_tensorflow()
+
+# Registers the project's Keras layers, so that saved models load (with
+# safe_mode) in any script that imports the package.
+import fashion_mnist.layers  # noqa: E402,F401

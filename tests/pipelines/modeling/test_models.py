@@ -39,7 +39,7 @@ def test_mlp_and_cnn_are_trained_the_labs_way():
     assert not (LAB_RECIPE.flip or LAB_RECIPE.shift or LAB_RECIPE.label_smoothing)
 
 
-def test_the_default_adds_flips_to_the_same_two_convolutions():
+def test_cnn_augmented_adds_flips_to_the_same_two_convolutions():
     plain, augmented = build_network("cnn"), build_network("cnn_augmented")
     assert _kinds(plain).count("Conv2D") == _kinds(augmented).count("Conv2D") == 2
     assert _kinds(augmented)[:2] == ["Reshape", "RandomFlip"]
@@ -47,9 +47,18 @@ def test_the_default_adds_flips_to_the_same_two_convolutions():
     assert trainable == plain.count_params() == 225_034
 
 
+def test_the_default_has_three_convolutions_with_fused_batch_norm():
+    kinds = _kinds(build_network("cnn_bn"))
+    assert kinds.count("Conv2D") == 3 and kinds.count("MaxPooling2D") == 3
+    assert kinds.count("FusedBatchNormalization") == 4  # 3 convolutions, 1 dense
+    assert kinds[:2] == ["Reshape", "RandomFlip"]
+    assert "RandomTranslation" not in kinds
+    assert build_network("cnn_bn").count_params() == 242_602
+
+
 def test_vgg_bn_has_batch_norm_and_stronger_augmentation():
     kinds = _kinds(build_network("vgg_bn"))
-    assert kinds.count("BatchNormalization") == 5
+    assert kinds.count("FusedBatchNormalization") == 5
     assert {"RandomFlip", "RandomTranslation", "RandomErasing"} <= set(kinds)
 
 
@@ -90,8 +99,8 @@ def test_unknown_architecture_is_rejected():
 def test_training_parameters_override_the_recipe_key_by_key():
     recipe = TrainingParams(
         epochs=3, augmentation=AugmentationParams(flip=False)
-    ).recipe("cnn_augmented")
-    default = RECIPES["cnn_augmented"]
+    ).recipe("cnn_bn")
+    default = RECIPES["cnn_bn"]
     assert (recipe.epochs, recipe.flip) == (3, False)
     assert recipe.batch_size == default.batch_size == 128
     assert recipe.schedule == "one_cycle" and recipe.label_smoothing == 0.1

@@ -73,7 +73,7 @@ def test_the_default_trains_with_its_recipe_and_predicts_with_flip_tta(small_dat
     images, labels = small_data
     quick = TrainingParams(epochs=1, seed=0)
     classifier, history, summary = train_model(images, labels, ModelParams(), quick)
-    assert summary["architecture"] == "cnn_augmented"
+    assert summary["architecture"] == "cnn_bn"
     assert summary["recipe"]["label_smoothing"] == 0.1
     assert summary["batch_size"] == 128 and len(history) == 1
     assert classifier.get_layer("flip_tta") is not None

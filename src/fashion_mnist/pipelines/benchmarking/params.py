@@ -16,7 +16,7 @@ class SpeedParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="speed")
 
     architectures: list[Architecture] = Field(
-        default_factory=lambda: ["mlp", "cnn_augmented"], min_length=1
+        default_factory=lambda: ["mlp", "cnn_bn"], min_length=1
     )
     # Each measurement trains one untimed epoch (tracing, caches), then times
     # `timed_epochs`; all measurements are made `repeats` times, round-robin,

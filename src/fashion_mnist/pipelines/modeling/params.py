@@ -22,7 +22,7 @@ class ModelParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="model")
 
-    architecture: Architecture = "cnn_augmented"
+    architecture: Architecture = "cnn_bn"
 
 
 class AccuracyCheckParams(BaseModel):
