@@ -56,9 +56,20 @@ def test_the_default_has_three_convolutions_with_fused_batch_norm():
     assert build_network("cnn_bn").count_params() == 242_602
 
 
-def test_vgg_bn_has_batch_norm_and_stronger_augmentation():
-    kinds = _kinds(build_network("vgg_bn"))
-    assert kinds.count("FusedBatchNormalization") == 5
+def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
+    model = build_network("vgg_bn")
+    kinds = _kinds(model)
+    assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
+    assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
+    assert model.count_params() == 871_978
+    assert RECIPES["vgg_bn"].epochs == 20 and RECIPES["vgg_bn"].flip_tta
+
+
+def test_shifts_and_erasing_are_keras_layers_when_asked_for():
+    recipe = TrainingParams(
+        augmentation=AugmentationParams(shift=0.1, erasing=0.25)
+    ).recipe("vgg_bn")
+    kinds = _kinds(build_network("vgg_bn", recipe))
     assert {"RandomFlip", "RandomTranslation", "RandomErasing"} <= set(kinds)
 
 
