@@ -124,10 +124,17 @@ def _two_convolutions(dtype: str) -> list[L.Layer]:
     ]
 
 
+# The running averages that batch norm predicts with follow the last ~10 batches
+# (PyTorch's default) rather than Keras' ~100: a full run is alike either way, but
+# a quick try (5,000 images, 2 epochs = 80 steps) predicted with half-initial
+# averages at 0.99 and scored 0.40 on the test images, 0.84 at 0.9.
+BN_MOMENTUM = 0.9
+
+
 def _conv_bn(filters: int, dtype: str) -> list[L.Layer]:
     return [
         L.Conv2D(filters, 3, padding="same", use_bias=False, dtype=dtype),
-        FusedBatchNormalization(dtype=dtype),
+        FusedBatchNormalization(momentum=BN_MOMENTUM, dtype=dtype),
         L.ReLU(dtype=dtype),
     ]
 
@@ -136,7 +143,8 @@ def _dense_bn(units: int, dropout: float, dtype: str) -> list[L.Layer]:
     return [
         L.Flatten(dtype=dtype),
         L.Dense(units, use_bias=False, dtype=dtype),
-        FusedBatchNormalization(dtype=dtype),  # on 2-D inputs: Keras' own code
+        # On 2-D inputs the layer runs Keras' own code (cheap here).
+        FusedBatchNormalization(momentum=BN_MOMENTUM, dtype=dtype),
         L.ReLU(dtype=dtype),
         L.Dropout(dropout, dtype=dtype),
     ]

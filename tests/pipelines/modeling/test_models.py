@@ -51,6 +51,12 @@ def test_the_default_has_three_convolutions_with_fused_batch_norm():
     kinds = _kinds(build_network("cnn_bn"))
     assert kinds.count("Conv2D") == 3 and kinds.count("MaxPooling2D") == 3
     assert kinds.count("FusedBatchNormalization") == 4  # 3 convolutions, 1 dense
+    momenta = {
+        layer.momentum
+        for layer in build_network("cnn_bn").layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    }
+    assert momenta == {0.9}  # short runs predict with settled running averages
     assert kinds[:2] == ["Reshape", "RandomFlip"]
     assert "RandomTranslation" not in kinds
     assert build_network("cnn_bn").count_params() == 242_602
