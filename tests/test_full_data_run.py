@@ -26,9 +26,9 @@ def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(trained_p
     assert metrics["architecture"] == "cnn_bn"
     assert (metrics["epochs"], metrics["batch_size"]) == (8, 128)
     assert metrics["training_samples"] == 60_000 and metrics["test_samples"] == 10_000
-    # Measured 0.9274 on the reference machine; other CPUs (bfloat16 or not)
-    # land a little apart, so the test keeps a margin below it.
-    assert metrics["test_accuracy"] >= 0.92
+    # Measured 0.9344-0.9369 (seeds 2, 1, 42) on the reference machine; other
+    # CPUs (bfloat16 or not) land a little apart. 0.93 is the project's target.
+    assert metrics["test_accuracy"] >= 0.93
     assert len(metrics["per_class"]) == 10
     for name in ("predictions.png", "confusion_matrix.png", "training_curves.png"):
         with Image.open(reports / name) as image:
