@@ -3,6 +3,7 @@ into a real MLflow server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -86,7 +87,12 @@ def test_a_modeling_run_is_recorded_and_its_model_reloads_elsewhere(
     assert params["training.performance.precision"] == "auto"
     history = client.get_metric_history(run.info.run_id, "accuracy")
     assert [metric.step for metric in history] == [1, 2]
-    assert 0.5 <= run.data.metrics["test_accuracy"] <= 1
+    # What the run wrote to metrics.json; better than chance (10 classes) after
+    # 16 steps of the default network, far from its full-data accuracy.
+    written = json.loads((project / "data/08_reporting/metrics.json").read_text())
+    recorded = run.data.metrics["test_accuracy"]
+    assert recorded == pytest.approx(written["test_accuracy"], abs=5e-5)
+    assert 0.1 < recorded <= 1
     figures = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
     assert figures == {
         "figures/predictions.png",
