@@ -19,7 +19,7 @@ from tests.test_modeling_run import _saved_models
 
 
 @pytest.mark.slow
-def test_default_run_on_full_data_reaches_ninety_percent_test_accuracy(trained_project):
+def test_default_run_on_full_data_reaches_the_target_test_accuracy(trained_project):
     """`kedro run` with the defaults: data_processing then modeling, all images."""
     reports = trained_project / "data" / "08_reporting"
     metrics = json.loads((reports / "metrics.json").read_text())
