@@ -24,7 +24,7 @@ stays float32 (softmax in 16 bits loses probability mass).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import keras
@@ -69,42 +69,26 @@ LAB_RECIPE = Recipe(
     flip_tta=False,
 )
 
+# What the fast-training literature uses; the networks that train with it
+# differ only in the number of epochs.
+FAST_RECIPE = Recipe(
+    epochs=15,
+    batch_size=128,
+    learning_rate=0.003,
+    schedule="one_cycle",
+    label_smoothing=0.1,
+    flip=True,
+    shift=0.0,
+    erasing=0.0,
+    flip_tta=True,
+)
+
 RECIPES: dict[str, Recipe] = {
     "mlp": LAB_RECIPE,
     "cnn": LAB_RECIPE,
-    "cnn_augmented": Recipe(
-        epochs=15,
-        batch_size=128,
-        learning_rate=0.003,
-        schedule="one_cycle",
-        label_smoothing=0.1,
-        flip=True,
-        shift=0.0,
-        erasing=0.0,
-        flip_tta=True,
-    ),
-    "cnn_bn": Recipe(
-        epochs=8,
-        batch_size=128,
-        learning_rate=0.003,
-        schedule="one_cycle",
-        label_smoothing=0.1,
-        flip=True,
-        shift=0.0,
-        erasing=0.0,
-        flip_tta=True,
-    ),
-    "vgg_bn": Recipe(
-        epochs=20,
-        batch_size=128,
-        learning_rate=0.003,
-        schedule="one_cycle",
-        label_smoothing=0.1,
-        flip=True,
-        shift=0.0,
-        erasing=0.0,
-        flip_tta=True,
-    ),
+    "cnn_augmented": FAST_RECIPE,
+    "cnn_bn": replace(FAST_RECIPE, epochs=8),
+    "vgg_bn": replace(FAST_RECIPE, epochs=20),
 }
 
 

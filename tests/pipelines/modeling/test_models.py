@@ -48,18 +48,19 @@ def test_cnn_augmented_adds_flips_to_the_same_two_convolutions():
 
 
 def test_the_default_has_three_convolutions_with_fused_batch_norm():
-    kinds = _kinds(build_network("cnn_bn"))
+    model = build_network("cnn_bn")
+    kinds = _kinds(model)
     assert kinds.count("Conv2D") == 3 and kinds.count("MaxPooling2D") == 3
     assert kinds.count("FusedBatchNormalization") == 4  # 3 convolutions, 1 dense
     momenta = {
         layer.momentum
-        for layer in build_network("cnn_bn").layers
+        for layer in model.layers
         if isinstance(layer, keras.layers.BatchNormalization)
     }
     assert momenta == {0.9}  # short runs predict with settled running averages
     assert kinds[:2] == ["Reshape", "RandomFlip"]
     assert "RandomTranslation" not in kinds
-    assert build_network("cnn_bn").count_params() == 242_602
+    assert model.count_params() == 242_602
 
 
 def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
