@@ -31,7 +31,7 @@ def test_tiny_grid_writes_workbook_with_chart_and_png(project):
     sheets = pd.read_excel(workbook, sheet_name=None)
     assert list(sheets) == ["lab_table", "timings", "training_speed", "machine"]
     speed = sheets["training_speed"]
-    assert list(speed["architecture"]) == ["mlp"] * 4
+    assert list(speed["architecture"]) == ["mlp"] * 5  # four levers, XLA the last
     assert speed["speed_vs_lab"].iloc[0] == 1.0
 
     lab = sheets["lab_table"]

@@ -51,6 +51,7 @@ def test_the_files_hold_the_documented_defaults(parameters):
         "steps_per_execution": "auto",
         "precision": "auto",
         "input_pipeline": "auto",
+        "jit_compile": "auto",
     }
     model = ModelParams.model_validate(parameters["model"])
     assert model.architecture == "cnn_bn"

@@ -31,11 +31,35 @@ def test_auto_precision_follows_the_hardware(monkeypatch, flags, gpus, expected)
 
 def test_explicit_values_are_kept_and_auto_is_resolved(monkeypatch):
     monkeypatch.setattr(performance, "auto_precision", lambda: "mixed_bfloat16")
-    assert resolve(PerformanceParams()) == Levers(32, "mixed_bfloat16", "tf_data")
-    explicit = PerformanceParams(
-        steps_per_execution=4, precision="float32", input_pipeline="arrays"
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
+    assert resolve(PerformanceParams(), convolutional=True) == Levers(
+        32, "mixed_bfloat16", "tf_data", jit_compile=False
     )
-    assert resolve(explicit) == Levers(4, "float32", "arrays")
+    explicit = PerformanceParams(
+        steps_per_execution=4,
+        precision="float32",
+        input_pipeline="arrays",
+        jit_compile=True,
+    )
+    assert resolve(explicit, convolutional=True) == Levers(4, "float32", "arrays", True)
+
+
+@pytest.mark.parametrize(
+    ("gpus", "convolutional", "expected"),
+    [
+        ([], False, True),  # a CPU, the lab's mlp: XLA fuses its small steps
+        ([], True, False),  # a CPU, convolutions: oneDNN's kernels are faster
+        ([(8, 6)], True, True),  # a GPU: Keras' own auto choice
+    ],
+)
+def test_auto_xla_follows_the_network_and_the_hardware(
+    monkeypatch, gpus, convolutional, expected
+):
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: gpus)
+    levers = resolve(PerformanceParams(), convolutional=convolutional)
+    assert levers.jit_compile is expected
+    off = resolve(PerformanceParams(jit_compile=False), convolutional=convolutional)
+    assert off.jit_compile is False
 
 
 @pytest.mark.parametrize(
@@ -44,6 +68,7 @@ def test_explicit_values_are_kept_and_auto_is_resolved(monkeypatch):
         {"steps_per_execution": 0},
         {"precision": "float16"},
         {"input_pipeline": "generator"},
+        {"jit_compile": "yes please"},
         {"threads": 2},
     ],
 )
@@ -74,3 +99,21 @@ def test_mixed_precision_and_tf_data_keep_accuracy_close():
         accuracies.append((predicted == labels).mean())
     assert accuracies[0] > 0.9
     assert abs(accuracies[0] - accuracies[1]) <= 0.03
+
+
+def test_xla_keeps_the_results_and_is_what_the_model_runs_with():
+    images, labels = separable_data(256)
+    training = TrainingParams(epochs=2, batch_size=32, seed=5)
+    histories = []
+    for jit_compile in (False, True):
+        model, result = train_classifier(
+            "mlp",
+            images,
+            labels,
+            training,
+            levers=Levers(8, "float32", "arrays", jit_compile=jit_compile),
+        )
+        assert model.jit_compile is jit_compile
+        assert result.levers.jit_compile is jit_compile
+        histories.append(result.history)
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)

@@ -165,7 +165,8 @@ BODIES: dict[str, Callable[[str], list[L.Layer]]] = {
     "cnn_bn": _three_convolutions_bn,
     "vgg_bn": _vgg_bn,
 }
-NEEDS_CHANNELS = {"cnn", "cnn_augmented", "cnn_bn", "vgg_bn"}
+# The networks that take a channel axis: the convolutional ones.
+CONVOLUTIONAL = {"cnn", "cnn_augmented", "cnn_bn", "vgg_bn"}
 
 
 def augmentation_layers(recipe: Recipe, seed: int, dtype: str) -> list[L.Layer]:
@@ -212,7 +213,7 @@ def build_network(
     augment = augmentation_layers(recipe, seed, dtype)
     prefix = (
         [L.Reshape((*IMAGE_SHAPE, 1), dtype=dtype)]
-        if architecture in NEEDS_CHANNELS or augment
+        if architecture in CONVOLUTIONAL or augment
         else []
     )
     return keras.Sequential(
@@ -270,9 +271,10 @@ def compile_classifier(
     *,
     total_steps: int,
     steps_per_execution: int = 1,
+    jit_compile: bool = False,
 ) -> keras.Model:
     """Compile ``model`` with Adam, cross-entropy and accuracy, as the lab does,
-    plus the recipe's schedule and label smoothing."""
+    plus the recipe's schedule and label smoothing (and XLA if asked)."""
     loss = (
         keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
         if recipe.label_smoothing
@@ -283,6 +285,7 @@ def compile_classifier(
         loss=loss,
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
+        jit_compile=jit_compile,
     )
     return model
 

@@ -1,4 +1,4 @@
-"""How training uses the machine: the three speed levers and their ``auto`` choice.
+"""How training uses the machine: the four speed levers and their ``auto`` choice.
 
 - ``steps_per_execution``: Keras runs this many training steps in one call of
   its compiled function, so Python and Keras' per-step overhead is paid once
@@ -13,6 +13,14 @@
   ``tf.data`` pipeline (cache, shuffle every epoch, batch, prefetch), so the
   next batch is ready while the current one trains; ``arrays`` hands NumPy
   arrays to ``fit`` (the lab's way).
+- ``jit_compile``: XLA compiles each training step (all its operations fused
+  into one program) instead of running TensorFlow's kernels one by one.
+  ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
+  on a CPU, for networks without convolutions, whose small steps are mostly
+  per-operation overhead. XLA's CPU convolutions are slower than TensorFlow's
+  oneDNN ones (measured: an epoch of a convolutional network six times
+  slower), so convolutional networks keep it off on a CPU. Under
+  ``tf.distribute`` it is off (Keras' own choice too).
 
 The benchmark of the lab's Task 2 builds its models without these levers, so
 its cells keep measuring the lab's settings.
@@ -45,6 +53,7 @@ class PerformanceParams(BaseModel):
     steps_per_execution: int | Literal["auto"] = Field("auto")
     precision: Precision | Literal["auto"] = "auto"
     input_pipeline: InputPipeline | Literal["auto"] = "auto"
+    jit_compile: bool | Literal["auto"] = "auto"
 
     def model_post_init(self, _context: object) -> None:
         spe = self.steps_per_execution
@@ -59,17 +68,19 @@ class Levers:
     steps_per_execution: int
     precision: Precision
     input_pipeline: InputPipeline
+    jit_compile: bool = False
 
     @classmethod
     def lab(cls) -> Levers:
-        """What the lab's own code does: one step per call, float32, arrays."""
-        return cls(1, "float32", "arrays")
+        """What the lab's own code does: one step per call, float32, arrays, no XLA."""
+        return cls(1, "float32", "arrays", False)
 
     def describe(self) -> dict[str, object]:
         return {
             "steps_per_execution": self.steps_per_execution,
             "precision": self.precision,
             "input_pipeline": self.input_pipeline,
+            "jit_compile": self.jit_compile,
         }
 
 
@@ -108,13 +119,24 @@ def auto_precision() -> Precision:
     return "float32"
 
 
-def resolve(params: PerformanceParams) -> Levers:
-    """The levers to use on this machine for ``params``."""
+def auto_jit_compile(*, convolutional: bool) -> bool:
+    """XLA on a GPU, and on a CPU for networks without convolutions."""
+    return bool(gpu_compute_capabilities()) or not convolutional
+
+
+def resolve(params: PerformanceParams, *, convolutional: bool) -> Levers:
+    """The levers to use on this machine for ``params`` and a network that has
+    (or has not) convolutions."""
     spe = params.steps_per_execution
     return Levers(
         steps_per_execution=AUTO_STEPS_PER_EXECUTION if spe == "auto" else spe,
         precision=auto_precision() if params.precision == "auto" else params.precision,
         input_pipeline=(
             "tf_data" if params.input_pipeline == "auto" else params.input_pipeline
+        ),
+        jit_compile=(
+            auto_jit_compile(convolutional=convolutional)
+            if params.jit_compile == "auto"
+            else params.jit_compile
         ),
     )

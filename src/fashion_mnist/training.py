@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 from fashion_mnist.data_spec import NUM_CLASSES
 from fashion_mnist.distribution import DistributionParams, make_strategy
 from fashion_mnist.models import (
+    CONVOLUTIONAL,
     RECIPES,
     Architecture,
     Recipe,
@@ -150,7 +151,9 @@ def train_classifier(
     ``batch_size`` is the global batch.
     """
     recipe = training.recipe(architecture)
-    levers = levers or resolve(training.performance)
+    levers = levers or resolve(
+        training.performance, convolutional=architecture in CONVOLUTIONAL
+    )
     strategy = make_strategy(training.distribution)
     replicas = strategy.num_replicas_in_sync
     fitted = len(images) - int(len(images) * training.validation_split)
@@ -163,6 +166,9 @@ def train_classifier(
             "steps_per_execution=1 under tf.distribute (Keras' multi-step loop fails there)"
         )
         levers = replace(levers, steps_per_execution=1)
+    if name != "none" and levers.jit_compile:
+        logger.info("jit_compile off under tf.distribute (as Keras' own auto choice)")
+        levers = replace(levers, jit_compile=False)
     with strategy.scope():
         model = build_network(
             architecture, recipe, seed=training.seed, dtype=levers.precision
@@ -172,6 +178,7 @@ def train_classifier(
             recipe,
             total_steps=steps * recipe.epochs,
             steps_per_execution=min(levers.steps_per_execution, steps),
+            jit_compile=levers.jit_compile,
         )
     y = targets(labels, wants_one_hot(model))
     validation = None

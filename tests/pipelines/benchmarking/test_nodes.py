@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import re
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.models import build_classifier
+from fashion_mnist.performance import Levers, auto_precision
 from fashion_mnist.pipelines.benchmarking import speed as speed_module
 from fashion_mnist.pipelines.benchmarking.batches import (
     ArrayBatches,
@@ -29,6 +31,7 @@ from fashion_mnist.pipelines.benchmarking.nodes import (
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
 from fashion_mnist.pipelines.benchmarking.speed import (
     compare_training_speed,
+    lever_steps,
     plot_training_speed,
 )
 
@@ -285,19 +288,37 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
         "lab settings",
         "+ steps_per_execution",
         "+ mixed precision",
-        "+ tf.data (project defaults)",
+        "+ tf.data",
+        "+ XLA",  # the project's default for a network without convolutions
     ]
     first, last = speed.iloc[0], speed.iloc[-1]
     assert (
         first["steps_per_execution"],
         first["precision"],
         first["input_pipeline"],
-    ) == (
-        1,
-        "float32",
-        "arrays",
-    )
+        first["jit_compile"],
+    ) == (1, "float32", "arrays", False)
     assert last["input_pipeline"] == "tf_data" and last["steps_per_execution"] == 32
+    assert last["jit_compile"]
+    # Each step changes one lever: the one its name says.
+    changed = [
+        [
+            lever
+            for lever in ("steps_per_execution", "precision", "input_pipeline", "jit_compile")
+            if before[lever] != after[lever]
+        ]
+        for (_, before), (_, after) in zip(
+            speed.iloc[:-1].iterrows(), speed.iloc[1:].iterrows()
+        )
+    ]
+    # (Mixed precision is float32, no change, on a CPU without bfloat16.)
+    precision = [] if auto_precision() == "float32" else ["precision"]
+    assert changed == [
+        ["steps_per_execution"],
+        precision,
+        ["input_pipeline"],
+        ["jit_compile"],
+    ]
     assert set(speed["samples"]) == {200} and set(speed["batch_size"]) == {64}
     assert speed["speed_vs_lab"].iloc[0] == 1.0
     np.testing.assert_allclose(
@@ -308,11 +329,49 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
     assert [t.get_text() for t in axis.get_legend().get_texts()] == list(
         speed["setting"]
     )
-    assert len(axis.patches) == 4
+    assert len(axis.patches) == 5
     # Every bar labelled with its ratio to the lab's settings.
     assert [t.get_text() for t in axis.texts] == [
         f"\u00d7{r:.2f}" for r in speed["speed_vs_lab"]
     ]
+
+
+def test_a_network_without_xla_by_default_has_no_xla_step_and_a_gap_in_the_figure():
+    convolutional = Levers(32, "mixed_bfloat16", "tf_data", jit_compile=False)
+    steps = lever_steps(convolutional)
+    assert [name for name, _ in steps] == [
+        "lab settings",
+        "+ steps_per_execution",
+        "+ mixed precision",
+        "+ tf.data",
+    ]
+    assert steps[-1][1] == convolutional
+    rows = []
+    for architecture in ("mlp", "cnn_bn"):
+        project = replace(convolutional, jit_compile=architecture == "mlp")
+        for index, (setting, _) in enumerate(lever_steps(project)):
+            seconds = 1.0 / (index + 1)
+            rows.append(
+                {
+                    "architecture": architecture,
+                    "setting": setting,
+                    "samples": 100,
+                    "median_s_per_epoch": seconds,
+                    "min_s_per_epoch": seconds * 0.9,
+                    "max_s_per_epoch": seconds * 1.1,
+                    "samples_per_second": 100 / seconds,
+                    "speed_vs_lab": index + 1.0,
+                }
+            )
+    figure = plot_training_speed(pd.DataFrame(rows))
+    axis = figure.axes[0]
+    heights = [bar.get_height() for bar in axis.patches]
+    assert len(heights) == 10  # five steps by two architectures
+    assert np.isnan(heights[-1])  # cnn_bn's "+ XLA" is a gap
+    assert [t.get_text() for t in axis.texts] == [
+        "\u00d71.00", "\u00d71.00", "\u00d72.00", "\u00d72.00",
+        "\u00d73.00", "\u00d73.00", "\u00d74.00", "\u00d74.00", "\u00d75.00",
+    ]  # fmt: skip
 
 
 def test_machine_sheet_names_the_versions():

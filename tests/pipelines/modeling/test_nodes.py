@@ -66,6 +66,7 @@ def test_train_model_returns_history_and_summary(trained):
         "steps_per_execution",
         "precision",
         "input_pipeline",
+        "jit_compile",
     }
 
 

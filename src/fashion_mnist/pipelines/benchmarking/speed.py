@@ -4,11 +4,13 @@ added one at a time, on the same model and batch size."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from fashion_mnist.models import CONVOLUTIONAL
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
 from fashion_mnist.training import TrainingParams, train_classifier
 
@@ -19,16 +21,21 @@ logger = logging.getLogger(__name__)
 
 
 def lever_steps(project: Levers) -> list[tuple[str, Levers]]:
-    """The lab's settings, then each of the project's levers added in turn."""
+    """The lab's settings, then each of the project's levers added in turn
+    (XLA only where the project's defaults use it)."""
     lab = Levers.lab()
-    spe = Levers(project.steps_per_execution, lab.precision, lab.input_pipeline)
-    precision = Levers(spe.steps_per_execution, project.precision, lab.input_pipeline)
-    return [
+    spe = replace(lab, steps_per_execution=project.steps_per_execution)
+    precision = replace(spe, precision=project.precision)
+    tf_data = replace(precision, input_pipeline=project.input_pipeline)
+    steps = [
         ("lab settings", lab),
         ("+ steps_per_execution", spe),
         ("+ mixed precision", precision),
-        ("+ tf.data (project defaults)", project),
+        ("+ tf.data", tf_data),
     ]
+    if project.jit_compile:
+        steps.append(("+ XLA", project))
+    return steps
 
 
 def compare_training_speed(
@@ -47,11 +54,12 @@ def compare_training_speed(
             images[: benchmark.sample_limit],
             labels[: benchmark.sample_limit],
         )
-    project = resolve(PerformanceParams())
     cells = [
         (architecture, step, levers)
         for architecture in benchmark.speed.architectures
-        for step, levers in lever_steps(project)
+        for step, levers in lever_steps(
+            resolve(PerformanceParams(), convolutional=architecture in CONVOLUTIONAL)
+        )
     ]
     repeats = benchmark.speed.repeats
     runs = []
@@ -116,8 +124,12 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
     architectures = list(dict.fromkeys(speed["architecture"]))
     width = 0.8 / len(steps)
     for index, step in enumerate(steps):
+        # A step an architecture does not take (XLA for a convolutional
+        # network on a CPU) is a gap in its group.
         rows = (
-            speed[speed["setting"] == step].set_index("architecture").loc[architectures]
+            speed[speed["setting"] == step]
+            .set_index("architecture")
+            .reindex(architectures)
         )
         positions = (
             np.arange(len(architectures)) + (index - (len(steps) - 1) / 2) * width
@@ -138,6 +150,8 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
         )
         # At the foot of each bar, clear of its whisker.
         for bar, ratio in zip(bars, rows["speed_vs_lab"], strict=True):
+            if np.isnan(ratio):
+                continue
             axis.annotate(
                 f"\u00d7{ratio:.2f}",
                 (bar.get_x() + bar.get_width() / 2, 0),
