@@ -31,7 +31,8 @@ def test_tiny_grid_writes_workbook_with_chart_and_png(project):
     sheets = pd.read_excel(workbook, sheet_name=None)
     assert list(sheets) == ["lab_table", "timings", "training_speed", "machine"]
     speed = sheets["training_speed"]
-    assert list(speed["architecture"]) == ["mlp"] * 5  # four levers, XLA the last
+    assert list(speed["architecture"]) == ["mlp"] * 4  # lab + the mlp's 3 levers
+    assert list(speed["setting"])[-1] == "+ XLA"
     assert speed["speed_vs_lab"].iloc[0] == 1.0
 
     lab = sheets["lab_table"]

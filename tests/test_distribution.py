@@ -100,6 +100,9 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
         (project / "data" / "08_reporting" / "metrics.json").read_text()
     )
     assert metrics["distribution"] == {"strategy": "mirrored", "replicas": 2}
+    # No XLA (auto would pick it for the mlp) and one step per call there.
+    assert metrics["performance"]["jit_compile"] is False
+    assert metrics["performance"]["steps_per_execution"] == 1
     assert metrics["test_accuracy"] >= 0.5
     model = keras.models.load_model(_saved_model(project), safe_mode=True)
     assert model.name == "mlp" and model.count_params() == 407_050

@@ -29,8 +29,22 @@ def test_auto_precision_follows_the_hardware(monkeypatch, flags, gpus, expected)
     assert performance.auto_precision() == expected
 
 
+def test_auto_precision_is_float32_under_xla_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(performance.sys, "platform", "linux")
+    monkeypatch.setattr(performance, "cpu_flags", lambda: {"avx512_bf16"})
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
+    assert performance.auto_precision(jit_compile=True) == "float32"
+    mlp = resolve(PerformanceParams(), convolutional=False)
+    assert (mlp.precision, mlp.jit_compile) == ("float32", True)
+    cnn = resolve(PerformanceParams(), convolutional=True)
+    assert (cnn.precision, cnn.jit_compile) == ("mixed_bfloat16", False)
+    # An explicit precision is kept under XLA too.
+    explicit = PerformanceParams(precision="mixed_bfloat16")
+    assert resolve(explicit, convolutional=False).precision == "mixed_bfloat16"
+
+
 def test_explicit_values_are_kept_and_auto_is_resolved(monkeypatch):
-    monkeypatch.setattr(performance, "auto_precision", lambda: "mixed_bfloat16")
+    monkeypatch.setattr(performance, "auto_precision", lambda **_: "mixed_bfloat16")
     monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
     assert resolve(PerformanceParams(), convolutional=True) == Levers(
         32, "mixed_bfloat16", "tf_data", jit_compile=False
@@ -60,6 +74,10 @@ def test_auto_xla_follows_the_network_and_the_hardware(
     assert levers.jit_compile is expected
     off = resolve(PerformanceParams(jit_compile=False), convolutional=convolutional)
     assert off.jit_compile is False
+    distributed = resolve(
+        PerformanceParams(), convolutional=convolutional, distributed=True
+    )
+    assert distributed.jit_compile is False
 
 
 @pytest.mark.parametrize(

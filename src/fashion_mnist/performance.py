@@ -5,7 +5,7 @@
   per group instead of once per batch. Results are the same.
 - ``precision``: a Keras dtype policy. ``mixed_bfloat16`` computes in bfloat16
   (weights stay float32) where the CPU has bfloat16 instructions (AVX512_BF16
-  or AMX); ``mixed_float16`` on NVIDIA GPUs with tensor cores (compute
+  or AMX) and XLA is off; ``mixed_float16`` on NVIDIA GPUs with tensor cores (compute
   capability 7.0 or newer; Keras scales the loss); ``float32`` otherwise. The
   output layer always computes in float32. Accuracy moves by a few hundredths
   of a point at most (measured: see the README).
@@ -18,9 +18,10 @@
   ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
   on a CPU, for networks without convolutions, whose small steps are mostly
   per-operation overhead. XLA's CPU convolutions are slower than TensorFlow's
-  oneDNN ones (measured: an epoch of a convolutional network six times
-  slower), so convolutional networks keep it off on a CPU. Under
-  ``tf.distribute`` it is off (Keras' own choice too).
+  oneDNN ones (measured: an epoch of ``cnn_bn`` on 20,000 images took 23 s in
+  float32 with XLA, 28 s in bfloat16 with XLA, 9.5 s in bfloat16 without),
+  so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it
+  is off (Keras' own choice too).
 
 The benchmark of the lab's Task 2 builds its models without these levers, so
 its cells keep measuring the lab's settings.
@@ -108,35 +109,52 @@ def gpu_compute_capabilities() -> list[tuple[int, int]]:
     return capabilities
 
 
-def auto_precision() -> Precision:
+def auto_precision(*, jit_compile: bool = False) -> Precision:
     """``mixed_float16`` on tensor-core GPUs, ``mixed_bfloat16`` on CPUs with
-    bfloat16 instructions, ``float32`` otherwise."""
+    bfloat16 instructions unless XLA compiles the steps, ``float32`` otherwise.
+
+    XLA's CPU backend does not use oneDNN's bfloat16 kernels: the lab's mlp
+    under XLA trained an epoch in 2.5 s in float32 and 3.6 s in bfloat16
+    (medians of 15 epochs, alternating), so XLA on a CPU computes in float32.
+    """
     capabilities = gpu_compute_capabilities()
     if capabilities:
         return "mixed_float16" if min(capabilities) >= (7, 0) else "float32"
+    if jit_compile:
+        return "float32"
     if sys.platform.startswith("linux") and cpu_flags() & BF16_CPU_FLAGS:
         return "mixed_bfloat16"
     return "float32"
 
 
-def auto_jit_compile(*, convolutional: bool) -> bool:
-    """XLA on a GPU, and on a CPU for networks without convolutions."""
+def auto_jit_compile(*, convolutional: bool, distributed: bool = False) -> bool:
+    """XLA on a GPU, and on a CPU for networks without convolutions; never
+    under ``tf.distribute``."""
+    if distributed:
+        return False
     return bool(gpu_compute_capabilities()) or not convolutional
 
 
-def resolve(params: PerformanceParams, *, convolutional: bool) -> Levers:
+def resolve(
+    params: PerformanceParams, *, convolutional: bool, distributed: bool = False
+) -> Levers:
     """The levers to use on this machine for ``params`` and a network that has
-    (or has not) convolutions."""
+    (or has not) convolutions, trained under ``tf.distribute`` or not."""
     spe = params.steps_per_execution
+    jit_compile = (
+        auto_jit_compile(convolutional=convolutional, distributed=distributed)
+        if params.jit_compile == "auto"
+        else params.jit_compile
+    )
     return Levers(
         steps_per_execution=AUTO_STEPS_PER_EXECUTION if spe == "auto" else spe,
-        precision=auto_precision() if params.precision == "auto" else params.precision,
+        precision=(
+            auto_precision(jit_compile=jit_compile)
+            if params.precision == "auto"
+            else params.precision
+        ),
         input_pipeline=(
             "tf_data" if params.input_pipeline == "auto" else params.input_pipeline
         ),
-        jit_compile=(
-            auto_jit_compile(convolutional=convolutional)
-            if params.jit_compile == "auto"
-            else params.jit_compile
-        ),
+        jit_compile=jit_compile,
     )

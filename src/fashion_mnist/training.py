@@ -151,14 +151,16 @@ def train_classifier(
     ``batch_size`` is the global batch.
     """
     recipe = training.recipe(architecture)
+    name = training.distribution.strategy
     levers = levers or resolve(
-        training.performance, convolutional=architecture in CONVOLUTIONAL
+        training.performance,
+        convolutional=architecture in CONVOLUTIONAL,
+        distributed=name != "none",
     )
     strategy = make_strategy(training.distribution)
     replicas = strategy.num_replicas_in_sync
     fitted = len(images) - int(len(images) * training.validation_split)
     steps = math.ceil(fitted / recipe.batch_size)
-    name = training.distribution.strategy
     if name != "none" and levers.steps_per_execution > 1:
         # Keras 3.15's multi-step loop fails on distributed iterators ("You
         # must feed a value for placeholder tensor ... while/cond/Placeholder").
@@ -167,7 +169,7 @@ def train_classifier(
         )
         levers = replace(levers, steps_per_execution=1)
     if name != "none" and levers.jit_compile:
-        logger.info("jit_compile off under tf.distribute (as Keras' own auto choice)")
+        logger.info("jit_compile off under tf.distribute (Keras turns it off there)")
         levers = replace(levers, jit_compile=False)
     with strategy.scope():
         model = build_network(

@@ -284,41 +284,25 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
     np.testing.assert_allclose(
         speed["samples_per_second"], speed["samples"] / speed["median_s_per_epoch"]
     )
+    # The mlp's defaults on a CPU: XLA, and float32 under it (no precision step).
     assert list(speed["setting"]) == [
         "lab settings",
         "+ steps_per_execution",
-        "+ mixed precision",
         "+ tf.data",
-        "+ XLA",  # the project's default for a network without convolutions
+        "+ XLA",
     ]
     first, last = speed.iloc[0], speed.iloc[-1]
-    assert (
-        first["steps_per_execution"],
-        first["precision"],
-        first["input_pipeline"],
-        first["jit_compile"],
-    ) == (1, "float32", "arrays", False)
-    assert last["input_pipeline"] == "tf_data" and last["steps_per_execution"] == 32
-    assert last["jit_compile"]
+    levers = ["steps_per_execution", "precision", "input_pipeline", "jit_compile"]
+    assert list(first[levers]) == [1, "float32", "arrays", False]
+    assert list(last[levers]) == [32, "float32", "tf_data", True]
     # Each step changes one lever: the one its name says.
     changed = [
-        [
-            lever
-            for lever in ("steps_per_execution", "precision", "input_pipeline", "jit_compile")
-            if before[lever] != after[lever]
-        ]
+        [lever for lever in levers if before[lever] != after[lever]]
         for (_, before), (_, after) in zip(
             speed.iloc[:-1].iterrows(), speed.iloc[1:].iterrows()
         )
     ]
-    # (Mixed precision is float32, no change, on a CPU without bfloat16.)
-    precision = [] if auto_precision() == "float32" else ["precision"]
-    assert changed == [
-        ["steps_per_execution"],
-        precision,
-        ["input_pipeline"],
-        ["jit_compile"],
-    ]
+    assert changed == [["steps_per_execution"], ["input_pipeline"], ["jit_compile"]]
     assert set(speed["samples"]) == {200} and set(speed["batch_size"]) == {64}
     assert speed["speed_vs_lab"].iloc[0] == 1.0
     np.testing.assert_allclose(
@@ -329,26 +313,25 @@ def test_speed_table_adds_the_levers_one_at_a_time(caplog):
     assert [t.get_text() for t in axis.get_legend().get_texts()] == list(
         speed["setting"]
     )
-    assert len(axis.patches) == 5
+    assert len(axis.patches) == 4
     # Every bar labelled with its ratio to the lab's settings.
     assert [t.get_text() for t in axis.texts] == [
         f"\u00d7{r:.2f}" for r in speed["speed_vs_lab"]
     ]
 
 
-def test_a_network_without_xla_by_default_has_no_xla_step_and_a_gap_in_the_figure():
-    convolutional = Levers(32, "mixed_bfloat16", "tf_data", jit_compile=False)
-    steps = lever_steps(convolutional)
-    assert [name for name, _ in steps] == [
+def test_lever_steps_follow_the_project_defaults_and_the_figure_shows_gaps():
+    cnn = Levers(32, "mixed_bfloat16", "tf_data", jit_compile=False)
+    mlp = Levers(32, "float32", "tf_data", jit_compile=True)
+    assert [name for name, _ in lever_steps(cnn)] == [
         "lab settings",
         "+ steps_per_execution",
         "+ mixed precision",
         "+ tf.data",
     ]
-    assert steps[-1][1] == convolutional
+    assert lever_steps(cnn)[-1][1] == cnn and lever_steps(mlp)[-1][1] == mlp
     rows = []
-    for architecture in ("mlp", "cnn_bn"):
-        project = replace(convolutional, jit_compile=architecture == "mlp")
+    for architecture, project in (("mlp", mlp), ("cnn_bn", cnn)):
         for index, (setting, _) in enumerate(lever_steps(project)):
             seconds = 1.0 / (index + 1)
             rows.append(
@@ -365,13 +348,21 @@ def test_a_network_without_xla_by_default_has_no_xla_step_and_a_gap_in_the_figur
             )
     figure = plot_training_speed(pd.DataFrame(rows))
     axis = figure.axes[0]
+    legend = [t.get_text() for t in axis.get_legend().get_texts()]
+    assert legend == [
+        "lab settings",
+        "+ steps_per_execution",
+        "+ mixed precision",
+        "+ tf.data",
+        "+ XLA",
+    ]
+    # Bars go step by step, mlp then cnn_bn; a step a network does not take
+    # is a gap (no height, no label).
     heights = [bar.get_height() for bar in axis.patches]
-    assert len(heights) == 10  # five steps by two architectures
-    assert np.isnan(heights[-1])  # cnn_bn's "+ XLA" is a gap
-    assert [t.get_text() for t in axis.texts] == [
-        "\u00d71.00", "\u00d71.00", "\u00d72.00", "\u00d72.00",
-        "\u00d73.00", "\u00d73.00", "\u00d74.00", "\u00d74.00", "\u00d75.00",
-    ]  # fmt: skip
+    assert len(heights) == 10
+    gaps = [index for index, height in enumerate(heights) if np.isnan(height)]
+    assert gaps == [4, 9]  # mlp has no "+ mixed precision", cnn_bn no "+ XLA"
+    assert len(axis.texts) == 8
 
 
 def test_machine_sheet_names_the_versions():

@@ -20,21 +20,25 @@ from .params import BenchmarkParams
 logger = logging.getLogger(__name__)
 
 
+LAB_SETTINGS = "lab settings"
+# Each step of the comparison and the lever it adds, in the order added.
+STEPS = [
+    ("+ steps_per_execution", "steps_per_execution"),
+    ("+ mixed precision", "precision"),
+    ("+ tf.data", "input_pipeline"),
+    ("+ XLA", "jit_compile"),
+]
+
+
 def lever_steps(project: Levers) -> list[tuple[str, Levers]]:
-    """The lab's settings, then each of the project's levers added in turn
-    (XLA only where the project's defaults use it)."""
-    lab = Levers.lab()
-    spe = replace(lab, steps_per_execution=project.steps_per_execution)
-    precision = replace(spe, precision=project.precision)
-    tf_data = replace(precision, input_pipeline=project.input_pipeline)
-    steps = [
-        ("lab settings", lab),
-        ("+ steps_per_execution", spe),
-        ("+ mixed precision", precision),
-        ("+ tf.data", tf_data),
-    ]
-    if project.jit_compile:
-        steps.append(("+ XLA", project))
+    """The lab's settings, then each lever the project's defaults use added in
+    turn (a lever left as the lab has it, such as float32 under XLA on a CPU,
+    is no step)."""
+    steps = [(LAB_SETTINGS, Levers.lab())]
+    for name, lever in STEPS:
+        levers = replace(steps[-1][1], **{lever: getattr(project, lever)})
+        if levers != steps[-1][1]:
+            steps.append((name, levers))
     return steps
 
 
@@ -120,7 +124,8 @@ def plot_training_speed(speed: pd.DataFrame) -> Figure:
     labelled with its speed relative to the lab's settings."""
     figure = Figure(figsize=(9, 4.5), layout="constrained")
     axis = figure.subplots()
-    steps = list(dict.fromkeys(speed["setting"]))
+    measured = set(speed["setting"])
+    steps = [s for s in [LAB_SETTINGS] + [n for n, _ in STEPS] if s in measured]
     architectures = list(dict.fromkeys(speed["architecture"]))
     width = 0.8 / len(steps)
     for index, step in enumerate(steps):
