@@ -70,7 +70,7 @@ def test_the_files_hold_the_documented_defaults(parameters):
     assert benchmark.speed.architectures == ["mlp", "cnn_bn"]
     folds = CrossValidationParams.model_validate(parameters["cross_validation"])
     assert (folds.folds, folds.seed, folds.sample_limit) == (5, 42, None)
-    assert folds.architectures == ["mlp", "cnn", "cnn_augmented"]
+    assert folds.architectures == ["mlp", "cnn", "cnn_augmented", "cnn_bn"]
     assert folds.epochs is None and folds.batch_size is None
 
 

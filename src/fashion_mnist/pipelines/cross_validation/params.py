@@ -14,7 +14,7 @@ class CrossValidationParams(BaseModel):
 
     folds: int = Field(5, ge=2)
     architectures: list[Architecture] = Field(
-        default_factory=lambda: ["mlp", "cnn", "cnn_augmented"], min_length=1
+        default_factory=lambda: ["mlp", "cnn", "cnn_augmented", "cnn_bn"], min_length=1
     )
     epochs: PositiveInt | None = None  # null: as `training` (the recipe's)
     batch_size: PositiveInt | None = None  # null: as `training` (the recipe's)
