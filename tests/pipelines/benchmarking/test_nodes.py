@@ -7,7 +7,6 @@ import multiprocessing
 import os
 import re
 import threading
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.models import build_classifier
-from fashion_mnist.performance import Levers, auto_precision
+from fashion_mnist.performance import Levers
 from fashion_mnist.pipelines.benchmarking import speed as speed_module
 from fashion_mnist.pipelines.benchmarking.batches import (
     ArrayBatches,
