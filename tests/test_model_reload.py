@@ -9,6 +9,7 @@ import numpy as np
 from kedro_datasets.tensorflow import TensorFlowModelDataset
 
 from fashion_mnist.models import BODIES, build_classifier, with_flip_tta
+from fashion_mnist.training import TrainingParams, train_classifier
 
 RELOAD = """
 import sys
@@ -33,6 +34,11 @@ def test_saved_models_predict_the_same_in_a_fresh_process(tmp_path):
         model.fit(images, labels, epochs=1, batch_size=16, verbose=0)
     # As the default is saved: wrapped for flip test-time augmentation.
     models["tta"] = with_flip_tta(models["cnn_bn"])
+    # As modeling trains the mlp: with the project's levers (on a CPU, XLA).
+    models["mlp_levers"], result = train_classifier(
+        "mlp", images, labels, TrainingParams(epochs=1, batch_size=16, seed=0)
+    )
+    assert models["mlp_levers"].jit_compile is result.levers.jit_compile
     for name, model in models.items():
         path = str(tmp_path / f"{name}.keras")
         TensorFlowModelDataset(filepath=path, load_args={"safe_mode": True}).save(model)
