@@ -102,3 +102,13 @@ def test_decimals_are_shown_readably_but_kept_whole(tmp_path):
     assert accuracy.value == 0.889833333333333  # every digit kept
     assert (accuracy.number_format, p_value.number_format) == ("0.0000", "0.00E+00")
     assert sheet.column_dimensions["A"].width == len("accuracy") + 2
+
+
+def test_booleans_read_true_and_false_in_any_spreadsheet_program(tmp_path):
+    path = tmp_path / "book.xlsx"
+    frame = pd.DataFrame({"jit_compile": [True, False], "workers": [3, 2]})
+    _dataset(path).save({"levers": frame})
+    sheet = load_workbook(path)["levers"]
+    assert [sheet["A2"].value, sheet["A3"].value] == [True, False]
+    assert sheet["A2"].number_format == '"TRUE";"TRUE";"FALSE"'
+    assert sheet["B2"].number_format == "General"  # integers as they are

@@ -109,11 +109,18 @@ class ExcelChartDataset(ExcelDataset):
         self._invalidate_cache()
 
 
+BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
+
+
 def _autofit(sheet: Worksheet) -> None:
     """Widen each column to its longest shown value; show decimals readably."""
     for column in sheet.columns:
         for cell in column:
-            if isinstance(cell.value, float):
+            if isinstance(cell.value, bool):
+                # Excel shows a boolean cell as TRUE/FALSE by itself,
+                # LibreOffice as 1/0 unless the format says so.
+                cell.number_format = BOOLEAN_FORMAT
+            elif isinstance(cell.value, float):
                 cell.number_format = _float_format(cell.value)
         width = max(len(_shown(cell.value)) for cell in column)
         sheet.column_dimensions[get_column_letter(column[0].column)].width = min(
