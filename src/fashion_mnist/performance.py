@@ -5,9 +5,9 @@
   per group instead of once per batch. Results are the same.
 - ``precision``: a Keras dtype policy. ``mixed_bfloat16`` computes in bfloat16
   (weights stay float32) where the CPU has bfloat16 instructions (AVX512_BF16
-  or AMX) and XLA is off; ``mixed_float16`` on NVIDIA GPUs with tensor cores (compute
-  capability 7.0 or newer; Keras scales the loss); ``float32`` otherwise. The
-  output layer always computes in float32. Accuracy moves by a few hundredths
+  or AMX) and XLA is off; ``mixed_float16`` on NVIDIA GPUs with tensor cores
+  (compute capability 7.0 or newer; Keras scales the loss); ``float32``
+  otherwise. The output layer always computes in float32. Accuracy moves by a few hundredths
   of a point at most (measured: see the README).
 - ``input_pipeline``: ``tf_data`` feeds the arrays through an explicit
   ``tf.data`` pipeline (cache, shuffle every epoch, batch, prefetch), so the

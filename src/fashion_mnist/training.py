@@ -85,6 +85,15 @@ class TrainingParams(BaseModel):
         }
         return replace(base, **changes)
 
+    def levers(self, architecture: Architecture) -> Levers:
+        """The speed levers ``performance`` resolves to on this machine for
+        ``architecture`` under this section's distribution strategy."""
+        return resolve(
+            self.performance,
+            convolutional=architecture in CONVOLUTIONAL,
+            distributed=self.distribution.strategy != "none",
+        )
+
 
 @dataclass(frozen=True)
 class FitResult:
@@ -151,16 +160,12 @@ def train_classifier(
     ``batch_size`` is the global batch.
     """
     recipe = training.recipe(architecture)
-    name = training.distribution.strategy
-    levers = levers or resolve(
-        training.performance,
-        convolutional=architecture in CONVOLUTIONAL,
-        distributed=name != "none",
-    )
+    levers = levers or training.levers(architecture)
     strategy = make_strategy(training.distribution)
     replicas = strategy.num_replicas_in_sync
     fitted = len(images) - int(len(images) * training.validation_split)
     steps = math.ceil(fitted / recipe.batch_size)
+    name = training.distribution.strategy
     if name != "none" and levers.steps_per_execution > 1:
         # Keras 3.15's multi-step loop fails on distributed iterators ("You
         # must feed a value for placeholder tensor ... while/cond/Placeholder").

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fashion_mnist.models import CONVOLUTIONAL
-from fashion_mnist.performance import Levers, PerformanceParams, resolve
+from fashion_mnist.performance import Levers
 from fashion_mnist.training import TrainingParams, train_classifier
 
 from .nodes import EpochTimer
@@ -61,9 +60,7 @@ def compare_training_speed(
     cells = [
         (architecture, step, levers)
         for architecture in benchmark.speed.architectures
-        for step, levers in lever_steps(
-            resolve(PerformanceParams(), convolutional=architecture in CONVOLUTIONAL)
-        )
+        for step, levers in lever_steps(TrainingParams().levers(architecture))
     ]
     repeats = benchmark.speed.repeats
     runs = []
