@@ -135,3 +135,12 @@ def test_xla_keeps_the_results_and_is_what_the_model_runs_with():
         assert result.levers.jit_compile is jit_compile
         histories.append(result.history)
     np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)
+
+
+def test_training_parameters_resolve_the_levers_of_each_network(monkeypatch):
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
+    training = TrainingParams()
+    assert training.levers("mlp").jit_compile is True
+    assert training.levers("cnn_bn").jit_compile is False
+    mirrored = TrainingParams(distribution={"strategy": "mirrored"})
+    assert mirrored.levers("mlp").jit_compile is False
