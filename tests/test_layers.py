@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from fashion_mnist.layers import FusedBatchNormalization
+from fashion_mnist.layers import (
+    FusedBatchNormalization,
+    uses_fused_layers,
+    with_standard_layers,
+)
+from fashion_mnist.models import build_network, with_flip_tta
 
 
 def _pair(shape, dtype="float32", **kwargs):
@@ -91,3 +96,27 @@ def test_it_is_saved_under_the_projects_name():
     assert config["registered_name"] == "fashion_mnist>FusedBatchNormalization"
     layer = keras.saving.deserialize_keras_object(config, safe_mode=True)
     assert type(layer) is FusedBatchNormalization
+
+
+def test_a_trained_network_copied_to_keras_layers_predicts_the_same():
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 1, (256, 28, 28)).astype("float32")
+    network = build_network("cnn_bn", seed=0)
+    network.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    # A few steps, so that the running averages are not their initial values.
+    network.fit(images, rng.integers(0, 10, 256), batch_size=64, epochs=1, verbose=0)
+    model = with_flip_tta(network)
+    assert uses_fused_layers(model)
+
+    copy = with_standard_layers(model)
+
+    assert not uses_fused_layers(copy)
+    kinds = [type(layer).__name__ for layer in copy.layers[2].layers]  # the network
+    assert kinds.count("BatchNormalization") == 4
+    for a, b in zip(copy.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(
+        copy.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-5
+    )
+    plain = build_network("mlp", seed=0)
+    assert with_standard_layers(plain) is plain  # nothing to replace

@@ -19,6 +19,8 @@ saved models load with ``safe_mode`` in any process that has run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import keras
 import tensorflow as tf
 
@@ -70,3 +72,42 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 is_training=False,
             )
         return tf.cast(outputs, self.compute_dtype)
+
+
+def _standard_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
+    """A new, unbuilt copy of ``layer``: Keras' own class for the fused batch
+    normalisation (the same configuration), the layer's own class otherwise."""
+    kind = (
+        keras.layers.BatchNormalization
+        if isinstance(layer, FusedBatchNormalization)
+        else type(layer)
+    )
+    return kind.from_config(layer.get_config())
+
+
+def _all_layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def uses_fused_layers(model: keras.Model) -> bool:
+    """Whether any layer of ``model`` (nested models included) is fused."""
+    return any(
+        isinstance(layer, FusedBatchNormalization) for layer in _all_layers(model)
+    )
+
+
+def with_standard_layers(model: keras.Model) -> keras.Model:
+    """``model`` rebuilt from Keras' own layers only, with the same weights.
+
+    The copy is not compiled. A model without fused layers is returned as it is.
+    """
+    if not uses_fused_layers(model):
+        return model
+    copy = keras.models.clone_model(
+        model, clone_function=_standard_layer, recursive=True
+    )
+    copy.set_weights(model.get_weights())
+    return copy

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
 from fashion_mnist.data_spec import NUM_CLASSES
 from fashion_mnist.distribution import DistributionParams, make_strategy
+from fashion_mnist.layers import with_standard_layers
 from fashion_mnist.models import (
     CONVOLUTIONAL,
     RECIPES,
@@ -227,16 +228,27 @@ def train_classifier(
         table = pd.DataFrame(history.history)
         table.insert(0, "epoch", np.arange(1, len(table) + 1))
     seconds = time.perf_counter() - started
-    if recipe.flip_tta:
-        with strategy.scope():
-            model = compile_classifier(
-                with_flip_tta(model), recipe, total_steps=1, steps_per_execution=1
-            )
-            # Its optimizer's slots exist before saving, so that loading the
-            # saved model matches them (Keras warns "Skipping variable loading
-            # for optimizer" otherwise).
-            model.optimizer.build(model.trainable_variables)
+    with strategy.scope():
+        model = finished_model(model, recipe)
     return model, FitResult(table, seconds, fitted, recipe, levers, name, replicas)
+
+
+def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:
+    """The trained network as it is evaluated and saved: built of Keras' own
+    layers only (``layers.with_standard_layers``: the same weights, so any Keras
+    loads the file), and wrapped for flip test-time augmentation when the recipe
+    says so. Every later prediction, in this process or another, comes from
+    this model."""
+    standard = with_standard_layers(network)
+    if standard is network and not recipe.flip_tta:
+        return network
+    model = with_flip_tta(standard) if recipe.flip_tta else standard
+    compile_classifier(model, recipe, total_steps=1, steps_per_execution=1)
+    # Its optimizer's slots exist before saving, so that loading the saved
+    # model matches them (Keras warns "Skipping variable loading for
+    # optimizer" otherwise).
+    model.optimizer.build(model.trainable_variables)
+    return model
 
 
 def fit_with_custom_loop(

@@ -3,6 +3,7 @@
 from fashion_mnist.datasets.excel_chart_dataset import ExcelChartDataset
 from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
+from fashion_mnist.datasets.mlflow_image_classifier import MlflowImageClassifierDataset
 from fashion_mnist.datasets.mlflow_metrics import MlflowMetricsHistoryDataset
 from fashion_mnist.datasets.mlflow_model import MlflowKerasModelDataset
 
@@ -11,6 +12,7 @@ __all__ = [
     "FetchError",
     "IDXDataset",
     "IDXFormatError",
+    "MlflowImageClassifierDataset",
     "MlflowKerasModelDataset",
     "MlflowMetricsHistoryDataset",
     "fetch_file",

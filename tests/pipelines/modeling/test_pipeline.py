@@ -23,10 +23,19 @@ def test_gate_consumes_every_report_so_it_runs_after_they_are_saved():
             "training_summary",
             "test_metrics",
             "test_predictions",
+            "accepted_metrics",
         }
     }
-    assert saved == set(REPORTS) | {"classifier"}
+    assert saved == set(REPORTS) | {"classifier", "registered_classifier"}
     assert FIGURES <= set(REPORTS)
+
+
+def test_only_a_model_that_passed_the_gate_is_registered():
+    pipeline = modeling.create_pipeline()
+    (register,) = [n for n in pipeline.nodes if n.outputs == ["registered_classifier"]]
+    gate = next(node for node in pipeline.nodes if node.name.endswith("check_accuracy"))
+    assert gate.outputs == ["accepted_metrics"]
+    assert "accepted_metrics" in register.inputs
 
 
 def test_registry_composes_the_pipelines_visibly():

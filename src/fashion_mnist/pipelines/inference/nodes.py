@@ -14,12 +14,18 @@ from matplotlib.figure import Figure
 from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.plotting import plot_image_grid
 
-from .preprocessing import prepare_image
+from .predictor import Predictor
+from .preprocessing import ImageError, checked_image, prepare_images
 
 logger = logging.getLogger(__name__)
 
 IMAGE_FOLDER = "data/01_raw/new_images/"
 TOP_K = 3
+PREDICTION_COLUMNS = ["object_found", "predicted_class", "probability"] + [
+    f"top{rank}_{what}"
+    for rank in range(1, TOP_K + 1)
+    for what in ("class", "probability")
+]
 MAX_PICTURED = 50
 NO_OBJECT = "no object found"
 # Files that operating systems and file managers leave in folders (compared in
@@ -60,22 +66,21 @@ def prepare_new_images(
             f"No images in {IMAGE_FOLDER}: put PNG or JPEG files there "
             "(python scripts/make_sample_images.py writes some)."
         )
-    images, found, unreadable = [], [], []
+    pictures, unreadable = [], []
     for name in names:
         try:
-            image = partitions[name]()
+            pictures.append(checked_image(partitions[name]()))
+        except ImageError as exc:
+            unreadable.append(f"  - {IMAGE_FOLDER}{name}: {exc}")
         except Exception as exc:
             unreadable.append(f"  - {IMAGE_FOLDER}{name} ({type(exc).__name__})")
-            continue
-        pixels, has_object = prepare_image(image)
-        images.append(pixels)
-        found.append(has_object)
     if unreadable:
         raise NewImageError(
             f"{len(unreadable)} file(s) in {IMAGE_FOLDER} are not images Pillow can "
-            "read (PNG or JPEG expected); remove or replace them. Nothing was "
-            "written.\n" + "\n".join(unreadable)
+            "read (PNG or JPEG expected) or are too large; remove or replace them. "
+            "Nothing was written.\n" + "\n".join(unreadable)
         )
+    images, found = prepare_images(pictures)
     for name, has_object in zip(names, found, strict=True):
         if not has_object:
             logger.warning(
@@ -87,45 +92,47 @@ def prepare_new_images(
 
 def predict_new_images(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
     """Class probabilities of each image from the saved classifier."""
-    return classifier.predict(images, verbose=0)
+    return Predictor(classifier)(images)
 
 
-def tabulate_predictions(
-    names: list[str], probabilities: np.ndarray, object_found: list[bool]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per image: predicted class, its probability and the top three.
+def prediction_table(
+    probabilities: np.ndarray, object_found: list[bool]
+) -> pd.DataFrame:
+    """One row per image: whether an object was found, the predicted class, its
+    probability and the top three (probabilities rounded to 4 digits).
 
     An image with no object gets ``object_found = False`` and empty prediction
     columns: there is nothing to classify, so no class is guessed.
-
-    Returns:
-        The same table twice, for the Excel and the CSV copy.
     """
     ranked = np.argsort(-probabilities, axis=1)[:, :TOP_K]
     rows = []
-    for name, probs, top, found in zip(
-        names, probabilities, ranked, object_found, strict=True
-    ):
-        row: dict[str, object] = {"file": name, "object_found": found}
+    for probs, top, found in zip(probabilities, ranked, object_found, strict=True):
+        row: dict[str, object] = {"object_found": bool(found)}
         if found:
             row["predicted_class"] = CLASS_NAMES[top[0]]
             row["probability"] = round(float(probs[top[0]]), 4)
             for rank, index in enumerate(top, start=1):
                 row[f"top{rank}_class"] = CLASS_NAMES[index]
                 row[f"top{rank}_probability"] = round(float(probs[index]), 4)
-            logger.info(
-                "%s: %s (%.0f%%)",
-                name,
-                row["predicted_class"],
-                100 * row["probability"],
-            )
         rows.append(row)
-    columns = ["file", "object_found", "predicted_class", "probability"] + [
-        f"top{rank}_{what}"
-        for rank in range(1, TOP_K + 1)
-        for what in ("class", "probability")
-    ]
-    table = pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
+
+
+def tabulate_predictions(
+    names: list[str], probabilities: np.ndarray, object_found: list[bool]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``prediction_table`` with the file name of each image first, and a log
+    line per image.
+
+    Returns:
+        The same table twice, for the Excel and the CSV copy.
+    """
+    table = prediction_table(probabilities, object_found)
+    table.insert(0, "file", names)
+    for row in table[table["object_found"]].itertuples():
+        logger.info(
+            "%s: %s (%.0f%%)", row.file, row.predicted_class, 100 * row.probability
+        )
     return table, table
 
 

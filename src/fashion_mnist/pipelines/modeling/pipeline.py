@@ -6,6 +6,7 @@ from .nodes import (
     check_accuracy,
     collect_tracked_metrics,
     evaluate_model,
+    package_classifier,
     plot_confusion_matrix,
     plot_predictions,
     plot_training_curves,
@@ -93,8 +94,15 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 check_accuracy,
                 inputs=[REPORTS[0], "params:accuracy_check", *REPORTS[1:]],
-                outputs=None,
+                outputs="accepted_metrics",
                 name="check_accuracy",
+            ),
+            # After the gate: only a model that passed is registered.
+            Node(
+                package_classifier,
+                inputs=["classifier", "accepted_metrics"],
+                outputs="registered_classifier",
+                name="register_classifier",
             ),
         ],
         tags="modeling",

@@ -3,7 +3,7 @@
 from .evaluation import evaluate_model, report_metrics
 from .figures import plot_confusion_matrix, plot_predictions, plot_training_curves
 from .gate import AccuracyBelowThresholdError, check_accuracy
-from .tracking import collect_tracked_metrics, track_model
+from .tracking import collect_tracked_metrics, package_classifier, track_model
 from .training import train_model
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "check_accuracy",
     "collect_tracked_metrics",
     "evaluate_model",
+    "package_classifier",
     "plot_confusion_matrix",
     "plot_predictions",
     "plot_training_curves",

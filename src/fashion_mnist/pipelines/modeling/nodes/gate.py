@@ -16,7 +16,7 @@ class AccuracyBelowThresholdError(RuntimeError):
 
 def check_accuracy(
     metrics: dict[str, Any], accuracy_check: AccuracyCheckParams, *saved_reports: Any
-) -> None:
+) -> dict[str, Any]:
     """Fail the run when the chosen accuracy is below the threshold.
 
     Args:
@@ -25,6 +25,10 @@ def check_accuracy(
         *saved_reports: Every report of the run, as saved. They are not read:
             taking them makes the gate depend on them, so that under any
             runner it runs only after the model and every report are written.
+
+    Returns:
+        The metrics, once accepted: what comes after the gate (registering the
+        model) takes them, so it happens only for a model that passed.
     """
     split, threshold = accuracy_check.split, accuracy_check.threshold
     accuracy = metrics[f"{split}_accuracy"]
@@ -43,3 +47,4 @@ def check_accuracy(
         accuracy,
         threshold,
     )
+    return metrics

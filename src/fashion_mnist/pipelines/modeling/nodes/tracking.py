@@ -7,6 +7,8 @@ from typing import Any
 import keras
 import pandas as pd
 
+from fashion_mnist.serving import ClassifierPackage
+
 # Single numbers of metrics.json that are worth comparing between runs.
 SUMMARY_METRICS = (
     "test_accuracy",
@@ -41,3 +43,16 @@ def track_model(classifier: keras.Model) -> keras.Model:
     """The trained classifier, for MLflow to record as a model (the catalog's
     ``tracked_classifier``; nothing is recorded when tracking is off)."""
     return classifier
+
+
+def package_classifier(
+    classifier: keras.Model, accepted_metrics: dict[str, Any]
+) -> ClassifierPackage:
+    """The classifier that passed the accuracy check, for MLflow to record as a
+    model that takes pictures and to register (the catalog's
+    ``registered_classifier``)."""
+    return ClassifierPackage(
+        model=classifier,
+        test_accuracy=float(accepted_metrics["test_accuracy"]),
+        architecture=str(accepted_metrics["architecture"]),
+    )

@@ -1,0 +1,268 @@
+"""The classifier leaves the project: a modeling run registers the inference
+pipeline as an MLflow model, and a real ``mlflow models serve`` process on
+127.0.0.1 answers real PNG and JPEG files as ``kedro run --pipelines inference``
+does, and bad requests with a 4xx that names the problem."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow.tracking import MlflowClient
+from PIL import Image
+
+from fashion_mnist.pipelines.modeling.nodes import AccuracyBelowThresholdError
+from fashion_mnist.samples import write_sample_photos
+from tests.helpers import (
+    NEW_GROUP,
+    free_port,
+    make_project_copy,
+    stop_group,
+    wait_until_serving,
+)
+
+MODEL = "fashion_mnist_classifier"
+# The default network (batch norm), one epoch on 2,000 images: what it answers
+# does not matter here, only that every way in gives the same answer.
+QUICK = {
+    "data_processing": {"sample_limit": 2000},
+    "training": {"epochs": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, real_raw_data):
+    """A project after a failed and a passing modeling run (tracking on), its
+    sample photos classified by the inference pipeline, and the registered
+    champion served by ``mlflow models serve`` on a free port."""
+    root = tmp_path_factory.mktemp("served")
+    project = make_project_copy(root / "project", raw_data=real_raw_data)
+    bootstrap_project(project)
+    saved = {
+        k: os.environ.pop(k, None)
+        for k in ("FASHION_MNIST_TRACKING", "MLFLOW_TRACKING_URI")
+    }
+    try:
+        for threshold in (1.0, 0.0):  # the first run fails the gate
+            params = {**QUICK, "accuracy_check": {"threshold": threshold}}
+            with KedroSession.create(
+                project_path=project, runtime_params=params
+            ) as session:
+                try:
+                    session.run(pipeline_names=["modeling"])
+                except AccuracyBelowThresholdError:
+                    assert threshold == 1.0
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    with KedroSession.create(project_path=project) as session:
+        catalog = session.load_context().catalog
+        images, labels = (
+            catalog.load("raw_test_images"),
+            catalog.load("raw_test_labels"),
+        )
+    write_sample_photos(images, labels, project / "data/01_raw/new_images", count=20)
+    with KedroSession.create(project_path=project) as session:
+        session.run(pipeline_names=["inference"])
+
+    port = free_port()
+    log = root / "serve.log"
+    bin_folder = str(Path(sys.executable).parent)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "models",
+                "serve",
+                "-m",
+                f"models:/{MODEL}@champion",
+                "--env-manager",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=project,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            # As a user starts it: the venv's programs (uvicorn) on PATH.
+            env=os.environ
+            | {
+                "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db",
+                "PATH": bin_folder + os.pathsep + os.environ["PATH"],
+            },
+            **NEW_GROUP,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(f"{url}/ping", process, log, timeout=180)
+            yield project, url
+        finally:
+            stop_group(process)
+
+
+def _post(url: str, body: bytes | dict, content_type="application/json"):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{url}/invocations", data=data, headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _split(*cells) -> dict:
+    return {"dataframe_split": {"columns": ["image"], "data": [[c] for c in cells]}}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _pipeline_answers(project) -> pd.DataFrame:
+    table = pd.read_csv(project / "data/07_model_output/new_image_predictions.csv")
+    return table.set_index("file")
+
+
+def test_a_failed_run_registers_nothing_and_a_passing_run_becomes_champion(served):
+    project, _ = served
+    client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    (version,) = client.search_model_versions(f"name = '{MODEL}'")
+    champion = client.get_model_version_by_alias(MODEL, "champion")
+    assert str(champion.version) == str(version.version) == "1"
+    metrics = json.loads((project / "data/08_reporting/metrics.json").read_text())
+    assert champion.tags["test_accuracy"] == f"{metrics['test_accuracy']:.4f}"
+    assert champion.tags["architecture"] == "cnn_bn"
+    # Two runs were recorded; the version comes from the second, which passed.
+    runs = client.search_runs(
+        [client.get_experiment_by_name("fashion_mnist").experiment_id],
+        order_by=["attributes.start_time ASC"],
+    )
+    assert [run.info.status for run in runs] == ["FAILED", "FINISHED"]
+    assert version.run_id == runs[1].info.run_id
+
+
+def test_real_png_and_jpeg_files_get_the_inference_pipelines_answers(served):
+    project, url = served
+    expected = _pipeline_answers(project)
+    files = sorted((project / "data/01_raw/new_images").iterdir())
+    assert {f.suffix for f in files} == {".png", ".jpg"}
+
+    status, body = _post(url, _split(*(_b64(f.read_bytes()) for f in files)))
+    assert status == 200, body
+    answers = pd.DataFrame(body["predictions"], index=[f.name for f in files])
+    assert len(answers) == 20
+    assert answers["object_found"].all()
+    assert list(answers["predicted_class"]) == list(
+        expected.loc[answers.index, "predicted_class"]
+    )
+    for rank in (1, 2, 3):
+        assert list(answers[f"top{rank}_class"]) == list(
+            expected.loc[answers.index, f"top{rank}_class"]
+        )
+        np.testing.assert_allclose(
+            answers[f"top{rank}_probability"],
+            expected.loc[answers.index, f"top{rank}_probability"],
+            atol=1.5e-4,  # both rounded to 4 digits
+        )
+    # One image a request answers the same as a hundred.
+    status, body = _post(url, _split(_b64(files[3].read_bytes())))
+    assert status == 200
+    assert (
+        body["predictions"][0]["predicted_class"] == answers.iloc[3]["predicted_class"]
+    )
+
+
+def test_pixel_arrays_grey_or_colour_get_the_same_answer_as_their_file(served):
+    project, url = served
+    photo = project / "data/01_raw/new_images/sample-02-trouser.png"
+    with Image.open(photo) as image:
+        colour = np.asarray(image.convert("RGB"))
+    grey = np.asarray(Image.fromarray(colour).convert("L"))
+    png = io.BytesIO()
+    Image.fromarray(grey).save(png, format="PNG")
+
+    status, body = _post(
+        url,
+        {
+            "dataframe_records": [
+                {"image": colour.tolist()},
+                {"image": grey.tolist()},
+                {"image": _b64(png.getvalue())},
+            ]
+        },
+    )
+    assert status == 200, body
+    by_file = _pipeline_answers(project).loc[photo.name]
+    colour_answer, grey_answer, grey_png_answer = body["predictions"]
+    assert colour_answer["predicted_class"] == by_file["predicted_class"]
+    assert colour_answer["probability"] == pytest.approx(
+        by_file["probability"], abs=1.5e-4
+    )
+    assert grey_answer == grey_png_answer
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (width, height), 255).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+BAD_REQUESTS = {
+    "not an image": (_split(_b64(b"%PDF-1.4 not a picture")), "not an image"),
+    "not base64": (_split("this is not base64!"), "not base64"),
+    "truncated image": (None, "truncated"),  # made from a real photo below
+    "empty list": (_split(), "no images"),
+    "enormous image": (lambda: _split(_b64(_png(8000, 6000))), "48 megapixels"),
+    "misspelled field": (
+        {"dataframe_split": {"columns": ["imgae"], "data": [["x"]]}},
+        "missing inputs ['image']",
+    ),
+    "missing field": ({"dataframe_records": [{}]}, "image"),
+    "unknown top-level key": ({"dataframe": [{"image": "x"}]}, "dataframe_split"),
+    "not json": (b"image=photo.jpg", "valid JSON"),
+    "wrong pixel shape": (
+        {"dataframe_records": [{"image": [[[1, 2]]]}]},
+        "expected height x width",
+    ),
+    "pixel values out of range": (
+        {"dataframe_records": [{"image": [[0, 300], [2, 3]]}]},
+        "0 to 255",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_a_bad_request_gets_a_4xx_naming_the_problem_and_the_server_goes_on(
+    served, case
+):
+    project, url = served
+    body, expected = BAD_REQUESTS[case]
+    photo = project / "data/01_raw/new_images/sample-01-t-shirt-top.jpg"
+    if body is None:
+        body = _split(_b64(photo.read_bytes()[:2000]))
+    elif callable(body):
+        body = body()
+    status, answer = _post(url, body)
+    assert 400 <= status < 500, (status, answer)
+    assert expected in answer["message"], answer["message"]
+    assert "stack_trace" not in answer and "Traceback" not in answer["message"]
+
+    status, answer = _post(url, _split(_b64(photo.read_bytes())))
+    assert status == 200 and len(answer["predictions"]) == 1
