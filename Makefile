@@ -1,6 +1,7 @@
-# Two entry points for a fresh machine: `make run` and `make test`.
-# Both create .venv and install the project into it (only when pyproject.toml
-# changed since the last install), so running them again is cheap.
+# Entry points for a fresh machine: `make run`, `make serve`, `make test`
+# (the quick tier) and `make test-all` (everything, as CI runs it). Each creates
+# .venv and installs the project into it (only when pyproject.toml changed since
+# the last install), so running them again is cheap.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,9 +9,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 export KEDRO_DISABLE_TELEMETRY := true
-export TF_CPP_MIN_LOG_LEVEL    := 2
 
-.PHONY: install run test lint viz clean-venv
+# Where `make serve` answers (MLflow's UI takes 5000).
+SERVE_PORT ?= 5001
+
+.PHONY: install run serve test test-all lint viz clean-venv
 
 install: $(STAMP)
 
@@ -25,7 +28,21 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/kedro run
 
+# The registered champion over HTTP (after `make run`); see docs/serving.md.
+# mlflow starts uvicorn from PATH: the venv's programs come first.
+serve: install
+	PATH="$(abspath $(BIN)):$$PATH" MLFLOW_TRACKING_URI=sqlite:///mlflow.db \
+	  $(BIN)/mlflow models serve -m models:/fashion_mnist_classifier@champion \
+	  --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
+
+# The quick tier: everything but the tests marked slow (the full-data training
+# run and the install into a fresh clone).
 test: install
+	$(BIN)/ruff check src tests scripts notebooks
+	$(BIN)/pytest -m "not slow"
+
+# Everything, as CI runs it.
+test-all: install
 	$(BIN)/ruff check src tests scripts notebooks
 	$(BIN)/pytest
 

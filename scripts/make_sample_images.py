@@ -37,11 +37,14 @@ def main() -> None:
 
     bootstrap_project(args.project)
     with KedroSession.create(project_path=args.project) as session:
-        catalog = session.load_context().catalog
-        images = catalog.load("raw_test_images")  # fetched if missing
-        labels = catalog.load("raw_test_labels")
+        context = session.load_context()
+        images = context.catalog.load("raw_test_images")  # fetched if missing
+        labels = context.catalog.load("raw_test_labels")
+        # The folder the inference pipeline reads (conf/base/globals.yml).
+        folder = (
+            args.project / context.config_loader["globals"]["inference"]["new_images"]
+        )
 
-    folder = args.project / "data" / "01_raw" / "new_images"
     labels_file = write_sample_photos(images, labels, folder, args.count, args.seed)
     print(
         f"Wrote {args.count} sample photos to {folder} and their labels to {labels_file}."

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from PIL import Image
 
+from fashion_mnist.pipelines import cross_validation
 from fashion_mnist.pipelines.cross_validation.nodes import FoldError
 
 SMALL = {
-    "data_processing": {"sample_limit": 900},
-    "cross_validation": {
-        "folds": 3,
-        "epochs": 1,
-        "sample_limit": 600,
-        "architectures": ["mlp", "cnn"],
-    },
+    "data_processing": {"sample_limit": 600},
+    "cross_validation": {"folds": 3, "epochs": 1, "architectures": ["mlp", "cnn"]},
 }
 
 
@@ -43,7 +41,8 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
         ("cnn", 2),
         ("cnn", 3),
     ]
-    assert set(folds["held_out_samples"]) == {200}  # the 10,000 test images unused
+    # Each of the 600 training images held out once per architecture.
+    assert list(folds.groupby("architecture")["held_out_samples"].sum()) == [600, 600]
     assert list(sheets["summary"].columns) == [
         "architecture",
         "mean",
@@ -52,9 +51,19 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
         "max",
         "n",
     ]
+    # The comparison sheet's p-value, worked out again from the folds sheet:
+    # the paired t statistic over 3 folds, and Student's t with 2 degrees of
+    # freedom, whose two-sided tail is 1 - |t| / sqrt(2 + t^2).
+    accuracy = folds.pivot(index="fold", columns="architecture", values="accuracy")
+    differences = (accuracy["mlp"] - accuracy["cnn"]).to_numpy()
+    t = differences.mean() / (differences.std(ddof=1) / math.sqrt(3))
     comparison = sheets["comparison"]
-    assert len(comparison) == 1 and 0 <= comparison["p_value"].iloc[0] <= 1
-    assert "p = " in comparison["verdict"].iloc[0]
+    assert list(comparison[["first", "second"]].iloc[0]) == ["mlp", "cnn"]
+    assert comparison["mean_difference"].iloc[0] == pytest.approx(differences.mean())
+    assert comparison["p_value"].iloc[0] == pytest.approx(
+        1 - abs(t) / math.sqrt(2 + t * t), rel=1e-6
+    )
+    assert f"p = {comparison['p_value'].iloc[0]:.2g}" in comparison["verdict"].iloc[0]
     with Image.open(reports / "cross_validation.png") as image:
         assert image.format == "PNG"
 
@@ -64,13 +73,24 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
     [
         ({"folds": 1}, Exception, "folds"),
         ({"architectures": ["resnet"]}, Exception, "architectures"),
-        ({"folds": 5, "sample_limit": 40}, FoldError, "cross_validation.sample_limit"),
+        ({"folds": 5, "sample_limit": 40}, FoldError, "data_processing.sample_limit"),
     ],
 )
 def test_bad_input_stops_before_any_training(project, params, expected, key):
-    runtime = {**SMALL, "cross_validation": {**SMALL["cross_validation"], **params}}
+    limit = params.pop("sample_limit", 600)
+    runtime = {
+        "data_processing": {"sample_limit": limit},
+        "cross_validation": {**SMALL["cross_validation"], **params},
+    }
     with KedroSession.create(project_path=project, runtime_params=runtime) as session:
         with pytest.raises(expected) as info:
             session.run(pipeline_names=["cross_validation"])
     assert key in str(info.value)
     assert not (project / "data" / "08_reporting" / "cross_validation.xlsx").exists()
+
+
+def test_the_test_images_are_not_an_input_of_cross_validation():
+    pipeline = cross_validation.create_pipeline()
+    used = {name for node in pipeline.nodes for name in node.inputs}
+    assert {"train_images", "train_labels"} <= used
+    assert not {"test_images", "test_labels"} & used

@@ -3,12 +3,13 @@ the failure cases in-process."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 
 from fashion_mnist.hooks import MissingInputError
-from fashion_mnist.models import build_classifier
+from fashion_mnist.networks import build_classifier
 from fashion_mnist.pipelines.inference.nodes import NewImageError
 from fashion_mnist.samples import write_sample_photos
 
@@ -70,3 +71,26 @@ def test_with_a_model_but_an_empty_folder_the_run_says_what_to_do(project):
     with pytest.raises((MissingInputError, NewImageError)) as info:
         _run_inference(project)
     assert "no images in data/01_raw/new_images/" in str(info.value).lower()
+
+
+def _certain_of(class_index: int):
+    """An mlp that answers ``class_index`` for any image."""
+    model = build_classifier("mlp", seed=0)
+    output = model.layers[-1]
+    kernel, bias = output.get_weights()
+    bias[:] = 0
+    bias[class_index] = 20.0
+    output.set_weights([np.zeros_like(kernel), bias])
+    return model
+
+
+def test_the_latest_of_several_saved_models_is_used(project):
+    for class_index in (1, 8):  # Trouser, then Bag: two runs, two versions
+        with KedroSession.create(project_path=project) as session:
+            session.load_context().catalog.save("classifier", _certain_of(class_index))
+    versions = sorted((project / "data/06_models/classifier.keras").iterdir())
+    assert len(versions) == 2
+    _make_samples(project, count=4)
+    _run_inference(project)
+    table = pd.read_csv(project / "data/07_model_output/new_image_predictions.csv")
+    assert list(table["predicted_class"]) == ["Bag"] * 4

@@ -12,7 +12,7 @@ from fashion_mnist.layers import (
     uses_fused_layers,
     with_standard_layers,
 )
-from fashion_mnist.models import build_network, with_flip_tta
+from fashion_mnist.networks import build_network, with_flip_tta
 
 
 def _pair(shape, dtype="float32", **kwargs):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from kedro_datasets.tensorflow import TensorFlowModelDataset
 
-from fashion_mnist.models import BODIES
+from fashion_mnist.networks import NETWORKS
 from fashion_mnist.training import TrainingParams, train_classifier
 
 RELOAD = """
@@ -39,7 +39,7 @@ def test_every_network_as_trained_loads_without_the_project(tmp_path, images):
     labels = np.random.default_rng(1).integers(0, 10, size=64).astype(np.uint8)
     np.save(tmp_path / "images.npy", images)
     expected, paths = {}, []
-    for name in BODIES:
+    for name in NETWORKS:
         model, _ = train_classifier(
             name, images, labels, TrainingParams(epochs=1, batch_size=16, seed=0)
         )

@@ -10,6 +10,11 @@ from kedro.framework.session import KedroSession
 from kedro.runner import ParallelRunner
 
 from fashion_mnist.hooks import UnsupportedRunnerError
+from fashion_mnist.pipelines.modeling.nodes import (
+    AccuracyBelowThresholdError,
+    check_accuracy,
+)
+from fashion_mnist.pipelines.modeling.params import AccuracyCheckParams
 from tests.helpers import kedro_run
 
 REPORTS = {
@@ -59,19 +64,25 @@ def test_parallel_runner_is_refused_at_once_with_advice(project):
     assert not any((project / "data" / "05_model_input").iterdir())
 
 
-def test_lab_check_on_training_accuracy_passes_with_runtime_params(project):
-    """The lab's own check (training accuracy) on a quick run, through runtime_params."""
+def test_the_labs_network_on_all_the_data_passes_the_labs_check_not_the_projects(
+    project,
+):
+    """The accuracy gate on the real data, cheaply: the lab's mlp (10 epochs on
+    all 60,000 images, with the project's speed levers) passes the lab's own
+    check, training accuracy >= 0.90 (measured 0.917 on two kinds of CPU), and
+    fails this project's, test accuracy >= 0.90 (measured 0.886): both margins
+    are more than a point, far above what CPU numerics move."""
     params = {
-        "data_processing": {"sample_limit": 2000},
         "model": {"architecture": "mlp"},
-        "training": {"epochs": 8},
-        "accuracy_check": {"split": "train", "threshold": 0.8},
+        "accuracy_check": {"split": "train", "threshold": 0.90},
     }
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(pipeline_names=["modeling"])
+        session.run(pipeline_names=["modeling"])  # passes the lab's check
     metrics = json.loads(
         (project / "data" / "08_reporting" / "metrics.json").read_text()
     )
     assert metrics["architecture"] == "mlp" and metrics["parameters"] == 407_050
-    assert metrics["training_samples"] == 2000
-    assert metrics["train_accuracy"] >= 0.8
+    assert (metrics["training_samples"], metrics["test_samples"]) == (60_000, 10_000)
+    assert metrics["train_accuracy"] >= 0.90
+    with pytest.raises(AccuracyBelowThresholdError, match="test accuracy 0.8"):
+        check_accuracy(metrics, AccuracyCheckParams(split="test", threshold=0.90))

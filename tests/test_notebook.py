@@ -17,7 +17,7 @@ SAMPLE_LIMIT = 1_000
 EPOCHS = 1
 ARCHITECTURE = "mlp"
 THRESHOLD = 0.0
-BENCHMARK_GRID = {"batch_sizes": [500], "use_multiprocessing": [True], "repeats": 1, "warmup_steps": 1, "sample_limit": 1_000, "speed": {"architectures": ["mlp"]}}
+BENCHMARK_GRID = {"batch_sizes": [500], "use_multiprocessing": [True], "repeats": 1, "warmup_steps": 1, "speed": {"architectures": ["mlp"]}}
 """
 
 

@@ -11,8 +11,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from kedro_datasets.pickle import PickleDataset
+
+from fashion_mnist.datasets import IDXDataset
 
 # A modeling run on 5,000 images (a quick network and one epoch), and a
 # data_processing run on 1,000, which rewrites the same model-input files.
@@ -31,14 +34,36 @@ PROCESSING = [
 ]
 
 
-def _start(project, args):
+# Started in each run's Python (through sitecustomize, before Kedro): a barrier
+# inside the atomic save of train_images.pkl. A run that has written its whole
+# temporary file says so and waits until the other run has too; then both
+# publish. So the two runs are provably inside the same save at once.
+BARRIER = """
+import os, pathlib, time
+folder = pathlib.Path(os.environ["TEST_SAVE_BARRIER"])
+import fashion_mnist.datasets.atomic as atomic
+publish = atomic._publish
+def _publish(partial, target):
+    if target.endswith("train_images.pkl"):
+        (folder / f"{os.getpid()}.inside").write_text(partial)
+        deadline = time.monotonic() + 300
+        while len(list(folder.glob("*.inside"))) < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other run never reached its save")
+            time.sleep(0.01)
+    publish(partial, target)
+atomic._publish = _publish
+"""
+
+
+def _start(project, args, env=None):
     return subprocess.Popen(
         [sys.executable, "-m", "kedro", "run", *args],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=os.environ | {"COLUMNS": "250"},
+        env=os.environ | {"COLUMNS": "250"} | (env or {}),
     )
 
 
@@ -51,32 +76,62 @@ def _no_partial_files(project):
     return sorted(str(p) for p in (project / "data").rglob("*.part"))
 
 
-def test_overlapping_runs_all_succeed_with_readable_outputs(project):
-    """Each round starts data_processing a little later into a modeling run; both
-    write the model-input pickles. Every run succeeds, every file reads back,
-    and the modeling run trains on its own arrays, not the other run's."""
+def _scaled(raw_folder, name, count):
+    dataset = IDXDataset(filepath=str(raw_folder / name))
+    array = dataset.load()[:count]
+    return array.astype(np.float32) / np.float32(255) if array.ndim == 3 else array
+
+
+def test_overlapping_runs_all_succeed_with_readable_outputs(project, tmp_path):
+    """A modeling run (5,000 images) and a data_processing run (1,000) write
+    the same model-input pickles, inside the same save at once. Both succeed,
+    each file is one run's whole array, and the modeling run trains on its
+    own arrays, not the other run's."""
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    (tmp_path / "sitecustomize.py").write_text(BARRIER)
+    env = {
+        "TEST_SAVE_BARRIER": str(barrier),
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    modeling = _start(project, MODELING, env)
+    processing = _start(project, PROCESSING, env)
+    code, output = _finish(processing)
+    assert code == 0, output
+    code, output = _finish(modeling)
+    assert code == 0, output
+
+    inside = sorted(barrier.glob("*.inside"))
+    assert len(inside) == 2  # both runs were inside the save at the same time
+    raw = project / "data" / "01_raw" / "fashion-mnist"
     inputs = project / "data" / "05_model_input"
-    for delay in (0.5, 3.0):
-        modeling = _start(project, MODELING)
-        time.sleep(delay)
-        processing = _start(project, PROCESSING)
-        code, output = _finish(processing)
-        assert code == 0, output
-        code, output = _finish(modeling)
-        assert code == 0, output
-        for name in ("train_images", "train_labels", "test_images", "test_labels"):
-            with (inputs / f"{name}.pkl").open("rb") as file:
-                array = pickle.load(file)
-            assert len(array) in (1000, 5000)  # one run's or the other's, whole
-        json.loads((inputs / "model_input.json").read_text())
-        metrics = json.loads(
-            (project / "data" / "08_reporting" / "metrics.json").read_text()
-        )
-        assert metrics["training_samples"] == 5_000
-        assert metrics["test_samples"] == 5_000
-        assert _no_partial_files(project) == []
-    versions = list((project / "data" / "06_models" / "classifier.keras").iterdir())
-    assert len(versions) == 2  # one model folder per run, none overwritten
+    files = {
+        "train_images": "train-images-idx3-ubyte.gz",
+        "train_labels": "train-labels-idx1-ubyte.gz",
+        "test_images": "t10k-images-idx3-ubyte.gz",
+        "test_labels": "t10k-labels-idx1-ubyte.gz",
+    }
+    for name, raw_name in files.items():
+        with (inputs / f"{name}.pkl").open("rb") as file:
+            array = pickle.load(file)
+        # Exactly the first 1,000 or the first 5,000 images, whole.
+        count = len(array)
+        assert count in (1000, 5000), name
+        np.testing.assert_array_equal(array, _scaled(raw, raw_name, count))
+    manifest = json.loads((inputs / "model_input.json").read_text())
+    assert manifest["parameters"]["data_processing.sample_limit"] in (1000, 5000)
+    assert (
+        manifest["train_samples"]
+        == manifest["parameters"]["data_processing.sample_limit"]
+    )
+    metrics = json.loads(
+        (project / "data" / "08_reporting" / "metrics.json").read_text()
+    )
+    assert metrics["training_samples"] == 5_000
+    assert metrics["test_samples"] == 5_000
+    assert _no_partial_files(project) == []
 
 
 def _sha256(path) -> str:

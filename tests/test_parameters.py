@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from kedro.config import OmegaConfigLoader
+from kedro.framework.session import KedroSession
 from pydantic import ValidationError
 
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
+from fashion_mnist.pipelines.inference.params import InferenceParams
 from fashion_mnist.pipelines.modeling.params import (
     AccuracyCheckParams,
     FiguresParams,
@@ -26,6 +28,7 @@ MODELS = {
     "figures": FiguresParams,
     "benchmark": BenchmarkParams,
     "cross_validation": CrossValidationParams,
+    "inference": InferenceParams,
 }
 
 
@@ -35,6 +38,31 @@ def parameters() -> dict:
         conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
     )
     return loader["parameters"]
+
+
+@pytest.fixture(scope="module")
+def globals_() -> dict:
+    loader = OmegaConfigLoader(
+        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
+    )
+    return loader["globals"]
+
+
+@pytest.mark.parametrize("section", [s for s in MODELS if s != "inference"])
+def test_the_code_defaults_are_the_files_values(parameters, section):
+    """The YAML files are the parameters' home; the pydantic models' defaults
+    (what code and tests get without the files) must say the same."""
+    assert (
+        MODELS[section]().model_dump()
+        == MODELS[section].model_validate(parameters[section]).model_dump()
+    )
+
+
+def test_the_image_folder_is_named_once(parameters, globals_):
+    folder = globals_["inference"]["new_images"]
+    assert parameters["inference"]["image_folder"] == folder == "data/01_raw/new_images"
+    with pytest.raises(ValidationError):  # no default of its own in the code
+        InferenceParams()
 
 
 def test_every_section_is_validated_by_its_model(parameters):
@@ -69,7 +97,7 @@ def test_the_files_hold_the_documented_defaults(parameters):
     assert benchmark.use_multiprocessing == [True, False]
     assert benchmark.speed.architectures == ["mlp", "cnn_bn"]
     folds = CrossValidationParams.model_validate(parameters["cross_validation"])
-    assert (folds.folds, folds.seed, folds.sample_limit) == (5, 42, None)
+    assert folds.folds == 5
     assert folds.architectures == ["mlp", "cnn", "cnn_augmented", "cnn_bn"]
     assert folds.epochs is None and folds.batch_size is None
 
@@ -93,3 +121,21 @@ def test_bad_values_are_rejected_by_key(model, value, key):
     with pytest.raises(ValidationError) as info:
         model.model_validate(value)
     assert key in str(info.value)
+
+
+def test_local_parameters_override_single_keys_and_keep_the_rest(project):
+    """conf/local/parameters.yml, as the docs suggest it: one key changed, the
+    rest of conf/base kept (the project's soft merge)."""
+    (project / "conf" / "local" / "parameters.yml").write_text(
+        "benchmark:\n  batch_sizes: [64, 256]\ntraining:\n  epochs: 3\n"
+    )
+    with KedroSession.create(project_path=project) as session:
+        params = session.load_context().params
+    benchmark = BenchmarkParams.model_validate(params["benchmark"])
+    assert benchmark.batch_sizes == [64, 256]
+    assert benchmark.model_copy(update={"batch_sizes": [32, 64, 128, 256, 512]}) == (
+        BenchmarkParams()
+    )
+    training = TrainingParams.model_validate(params["training"])
+    assert training.epochs == 3
+    assert training.model_copy(update={"epochs": None}) == TrainingParams()

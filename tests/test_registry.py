@@ -15,7 +15,7 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from fashion_mnist.datasets import MlflowImageClassifierDataset
-from fashion_mnist.models import build_classifier
+from fashion_mnist.networks import build_classifier
 from fashion_mnist.pipelines.inference.nodes import predict_new_images, prediction_table
 from fashion_mnist.pipelines.inference.preprocessing import prepare_images
 from fashion_mnist.serving import ClassifierPackage
@@ -28,6 +28,8 @@ def store(tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.chdir(tmp_path)  # artifacts go to ./mlruns
     mlflow.set_tracking_uri(uri)
+    # (Another test in this process may have chosen an experiment elsewhere.)
+    mlflow.set_experiment("registry")
     yield MlflowClient(tracking_uri=uri)
     mlflow.set_tracking_uri(None)
 

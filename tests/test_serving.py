@@ -266,3 +266,37 @@ def test_a_bad_request_gets_a_4xx_naming_the_problem_and_the_server_goes_on(
 
     status, answer = _post(url, _split(_b64(photo.read_bytes())))
     assert status == 200 and len(answer["predictions"]) == 1
+
+
+def test_the_benchmark_script_measures_the_running_server(served):
+    project, url = served
+    script = Path(__file__).resolve().parents[1] / "scripts" / "benchmark_serving.py"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--url",
+            url,
+            "--images",
+            str(project / "data/01_raw/new_images"),
+            "--single",
+            "3",
+            "--batch",
+            "5",
+            "--batches",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[1:]] == [
+        "| single image: median latency (3 requests)",
+        "| single image: 95th percentile",
+        "| 5 images a request: median latency (2 requests)",
+        "| 5 images a request: throughput",
+    ]
+    assert rows[-1].endswith("images/s |")

@@ -111,24 +111,20 @@ def _check_stale_inputs(pipeline: Pipeline, catalog: Any) -> None:
 
 
 class HelperWorkerHooks:
-    """On a worker of a multi-worker run other than the chief, every output of
-    the run goes to a temporary folder: the chief alone writes ``data/`` (and
-    records the run in MLflow, see ``tracking.py``)."""
+    """On a worker of a multi-worker run other than the chief, every file the
+    run would write under ``data/`` goes to a temporary folder instead: the
+    chief alone writes ``data/`` (and records the run in MLflow, see
+    ``tracking.py``). The raw data (``data/01_raw``) is still read from the
+    project. Done on the catalog's configuration, before the catalog is made."""
 
     @hook_impl
-    def before_pipeline_run(self, pipeline: Pipeline, catalog: Any) -> None:
-        if "params:training" not in catalog or not is_helper_worker(
-            catalog.load("params:training")
-        ):
+    def after_context_created(self, context: Any) -> None:
+        if not is_helper_worker(context.params.get("training")):
             return
         kind, index = task()
         folder = Path(tempfile.mkdtemp(prefix=f"fashion-mnist-{kind}-{index}-"))
-        for name in sorted(pipeline.all_outputs()):
-            dataset = catalog.get(name) if name in catalog else None
-            inner = getattr(dataset, "_dataset", dataset)  # inside a CachedDataset
-            path = getattr(inner, "_filepath", None)
-            if path is not None:
-                inner._filepath = PurePosixPath((folder / name / path.name).as_posix())
+        catalog = context.config_loader["catalog"]
+        context.config_loader["catalog"] = redirect_outputs(catalog, folder)
         logger.info(
             "%s %d of the cluster: this run's outputs go to %s; the chief writes "
             "data/.",
@@ -136,6 +132,28 @@ class HelperWorkerHooks:
             index,
             folder,
         )
+
+
+PATH_KEYS = ("filepath", "path")
+
+
+def redirect_outputs(catalog: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The catalog's configuration with every path under ``data/`` (other than
+    ``data/01_raw/``) moved into ``folder``: ``folder/<entry>/<file name>``."""
+
+    def moved(name: str, config: Any) -> Any:
+        if not isinstance(config, dict):
+            return config
+        result = {}
+        for key, value in config.items():
+            path = PurePosixPath(str(value)) if key in PATH_KEYS else None
+            if path and path.parts[:1] == ("data",) and path.parts[1:2] != ("01_raw",):
+                result[key] = (folder / name / path.name).as_posix()
+            else:
+                result[key] = moved(name, value)
+        return result
+
+    return {name: moved(name, config) for name, config in catalog.items()}
 
 
 class Terminated(KeyboardInterrupt):

@@ -30,6 +30,7 @@ its cells keep measuring the lab's settings.
 from __future__ import annotations
 
 import logging
+import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,16 +86,29 @@ class Levers:
         }
 
 
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags, from /proc/cpuinfo (Linux); empty elsewhere."""
+def cpu_info() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo (Linux); empty elsewhere."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return set()
+        return {}
+    fields: dict[str, str] = {}
     for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
+        if not line.strip():
+            break  # the end of the first processor's block
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (Linux); empty elsewhere."""
+    return set(cpu_info().get("flags", "").split())
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name: from /proc/cpuinfo on Linux, else the platform's."""
+    return cpu_info().get("model name") or platform.processor() or platform.machine()
 
 
 def gpu_compute_capabilities() -> list[tuple[int, int]]:

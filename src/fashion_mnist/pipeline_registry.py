@@ -5,15 +5,13 @@ from __future__ import annotations
 from kedro.pipeline import Pipeline
 
 from fashion_mnist.pipelines import (
+    DEFAULT_PIPELINE,
     benchmarking,
     cross_validation,
     data_processing,
     inference,
     modeling,
 )
-
-# What a plain `kedro run` runs: the lab's Task 1.
-DEFAULT_PIPELINE = "modeling"
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -49,6 +49,7 @@ from fashion_mnist.pipelines.inference.preprocessing import (
     ImageError,
     checked_image,
     image_from_pixels,
+    in_parallel,
     open_image,
     prepare_images,
 )
@@ -153,14 +154,16 @@ def pictures_from_request(model_input: Any) -> list[Image.Image]:
             f"the request holds {len(cells):,} images; at most {MAX_IMAGES:,} are "
             "accepted at once: split it"
         )
-    pictures = []
-    for number, cell in enumerate(cells):
+
+    def picture(numbered: tuple[int, Any]) -> Image.Image:
+        number, cell = numbered
         try:
-            pictures.append(_picture(cell))
+            return _picture(cell)
         except ImageError as exc:
             where = f"image {number}" if len(cells) > 1 else "the image"
             raise RequestError(f"{where} (counting from 0): {exc}") from None
-    return pictures
+
+    return in_parallel(picture, list(enumerate(cells)))
 
 
 def json_ready(table: pd.DataFrame) -> pd.DataFrame:

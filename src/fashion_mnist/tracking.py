@@ -34,20 +34,24 @@ from typing import Any
 
 import mlflow
 from kedro.framework.hooks import hook_impl
-from kedro.io import CachedDataset
+from kedro.io import AbstractDataset
+from kedro.io.core import parse_dataset_definition
 from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
 from kedro_mlflow.framework.hooks import MlflowHook
+from kedro_mlflow.io.artifacts import MlflowArtifactDataset
+from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
+from kedro_mlflow.io.metrics.mlflow_abstract_metric_dataset import (
+    MlflowAbstractMetricDataset,
+)
+from kedro_mlflow.io.models import MlflowModelTrackingDataset
 from pydantic import BaseModel
 
 from fashion_mnist.distribution import is_helper_worker
-from fashion_mnist.pipeline_registry import DEFAULT_PIPELINE
+from fashion_mnist.pipelines import DEFAULT_PIPELINE
 
 logger = logging.getLogger(__name__)
 
 SWITCH = "FASHION_MNIST_TRACKING"
-# The embedded store, in the project's folder (also named in conf/base/mlflow.yml,
-# where `kedro mlflow ui` reads it).
-DEFAULT_URI = "sqlite:///mlflow.db"
 REMOTE_SCHEMES = ("http", "https")
 PROBE_TIMEOUT = 3.0
 
@@ -86,20 +90,6 @@ def unreachable_reason(uri: str, timeout: float = PROBE_TIMEOUT) -> str | None:
 
 
 @contextmanager
-def _environment(name: str, value: str | None):
-    old = os.environ.get(name)
-    if value is not None:
-        os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
-
-
-@contextmanager
 def _working_directory(path: Path):
     old = Path.cwd()
     os.chdir(path)
@@ -116,22 +106,21 @@ class TrackingHook(MlflowHook):
         super().__init__()
         self._lost_uri: tuple[str, str] | None = None
         self._architecture: str | None = None
+        self._helper = False
+        self._catalog_config: dict[str, Any] | None = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
+        self._lost_uri = None
+        self._helper = is_helper_worker(context.params.get("training"))
+        settings = context.config_loader["mlflow"]
         if tracking_switched_off():
             # kedro-mlflow's configuration, without opening any store.
-            self.mlflow_config = KedroMlflowConfig.model_validate(
-                context.config_loader["mlflow"]
-            )
+            self.mlflow_config = KedroMlflowConfig.model_validate(settings)
             self._already_active_mlflow = False
-            self._lost_uri = None
             return
         project = Path(context.project_path)
-        uri = absolute_sqlite_uri(
-            os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI, project
-        )
-        self._lost_uri = None
+        uri = absolute_sqlite_uri(settings["server"]["mlflow_tracking_uri"], project)
         reason = unreachable_reason(uri)
         if reason is not None:
             # Set kedro-mlflow up on the embedded store, with tracking off for
@@ -143,14 +132,31 @@ class TrackingHook(MlflowHook):
                 uri,
                 reason,
             )
-            uri = absolute_sqlite_uri(DEFAULT_URI, project)
+            uri = absolute_sqlite_uri(embedded_uri(context), project)
+        settings["server"]["mlflow_tracking_uri"] = uri
+        context.config_loader["mlflow"] = settings  # what kedro-mlflow reads next
         # In the project's folder: a new experiment in a local store keeps its
         # artifacts in ./mlruns of the current folder.
-        with _environment("MLFLOW_TRACKING_URI", uri), _working_directory(project):
+        with _working_directory(project):
             try:
                 super().after_context_created(context)
             except Exception as exc:
                 raise TrackingError(_store_error(uri, exc)) from exc
+
+    @hook_impl
+    def after_catalog_created(  # noqa: PLR0913 (Kedro's hook specification)
+        self,
+        catalog: Any,
+        conf_catalog: dict[str, Any],
+        conf_creds: dict[str, Any],
+        parameters: dict[str, Any],
+        save_version: str,
+        load_versions: dict[str, str],
+    ) -> None:
+        super().after_catalog_created(
+            catalog, conf_catalog, conf_creds, parameters, save_version, load_versions
+        )
+        self._catalog_config = conf_catalog
 
     @hook_impl
     def before_pipeline_run(
@@ -165,10 +171,7 @@ class TrackingHook(MlflowHook):
         # The hook lives as long as the process; kedro-mlflow sets run_id only
         # when it tracks, and re-opens that run in every node: start clean.
         self.run_id = None
-        helper = "params:training" in catalog and is_helper_worker(
-            catalog.load("params:training")
-        )
-        if tracking_switched_off() or self._lost_uri is not None or helper:
+        if tracking_switched_off() or self._lost_uri is not None or self._helper:
             if tracking_switched_off():
                 logger.info("Tracking is off for this run (%s=off).", SWITCH)
             self.mlflow_config.tracking.disable_tracking.pipelines = list(names)
@@ -176,13 +179,14 @@ class TrackingHook(MlflowHook):
         if self._is_mlflow_enabled:
             mlflow.set_tag("pipeline", "+".join(names))
         else:
-            # kedro-mlflow switches off its datasets at the top of the catalog;
-            # those kept in memory too sit inside a CachedDataset.
-            for name in catalog.keys():  # noqa: SIM118 (a DataCatalog)
-                dataset = catalog.get(name)
-                inner = getattr(dataset, "_dataset", None)
-                if isinstance(dataset, CachedDataset) and _is_mlflow_dataset(inner):
-                    inner._logging_activated = False
+            # kedro-mlflow switches off the MLflow datasets at the top of the
+            # catalog; those inside another (a CachedDataset that keeps a
+            # figure in memory) are made again from their configuration
+            # without MLflow.
+            for name, config in (self._catalog_config or {}).items():
+                plain = untracked(config)
+                if plain != config and name in catalog:
+                    catalog[name] = AbstractDataset.from_config(name, plain)
 
     @hook_impl
     def before_node_run(
@@ -234,8 +238,33 @@ def _end_active_runs(status: str = "FINISHED") -> None:
         mlflow.end_run(status)
 
 
-def _is_mlflow_dataset(dataset: object) -> bool:
-    return type(dataset).__name__.startswith("Mlflow")
+# kedro-mlflow's datasets that record into the run: without tracking, the
+# artifact wrapper is its inner dataset, the others keep their data in memory.
+_RECORDING = (
+    MlflowAbstractMetricDataset,
+    MlflowMetricsHistoryDataset,
+    MlflowModelTrackingDataset,
+)
+
+
+def untracked(config: Any) -> Any:
+    """A catalog entry's configuration with every kedro-mlflow dataset in it
+    replaced by what it wraps (an artifact's own dataset) or by a
+    ``MemoryDataset`` (metrics, models)."""
+    if not isinstance(config, dict):
+        return config
+    if "type" in config:
+        kind, _ = parse_dataset_definition(dict(config))
+        if issubclass(kind, MlflowArtifactDataset) or kind is MlflowArtifactDataset:
+            return untracked(config["dataset"])
+        if issubclass(kind, _RECORDING):
+            return {"type": "MemoryDataset"}
+    return {key: untracked(value) for key, value in config.items()}
+
+
+def embedded_uri(context: Any) -> str:
+    """The project's own store (``conf/base/globals.yml``)."""
+    return context.config_loader["globals"]["tracking"]["embedded_uri"]
 
 
 def _store_error(uri: str, exc: BaseException) -> str:

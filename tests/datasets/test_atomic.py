@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import pickle
 
@@ -11,8 +12,11 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import CachedDataset
 from kedro_datasets.pickle import PickleDataset
+from kedro_datasets.tensorflow import TensorFlowModelDataset
 
+from fashion_mnist.datasets import atomic as atomic_module
 from fashion_mnist.datasets.atomic import AtomicLocalFileSystem, atomic_write
+from fashion_mnist.networks import build_network
 
 
 @pytest.fixture
@@ -46,6 +50,45 @@ def test_an_error_while_writing_keeps_the_old_file(fs, tmp_path, mode, error):
             raise error("interrupted")
     assert json.loads(target.read_text()) == {"complete": True}
     assert _names(tmp_path) == ["out.json"]
+
+
+@pytest.mark.parametrize("mode", ["wb", "w"])
+def test_a_compressed_write_is_atomic_too(fs, tmp_path, mode):
+    target = tmp_path / "table.csv.gz"
+    target.write_bytes(gzip.compress(b"old"))
+    text = "a,b\n" * 1000
+    with fs.open(str(target), mode, compression="infer") as file:
+        file.write(text.encode() if "b" in mode else text)
+        assert gzip.decompress(target.read_bytes()) == b"old"
+    assert gzip.decompress(target.read_bytes()).decode() == text
+    with pytest.raises(ValueError):
+        with fs.open(str(target), mode, compression="gzip") as file:
+            file.write(b"half" if "b" in mode else "half")
+            raise ValueError("interrupted")
+    assert gzip.decompress(target.read_bytes()).decode() == text
+    assert _names(tmp_path) == ["table.csv.gz"]
+
+
+def test_an_interrupted_model_save_keeps_the_previous_model(tmp_path, monkeypatch):
+    """TensorFlowModelDataset writes the .keras file to a temporary folder and
+    copies it in with ``put``; a copy stopped half-way leaves the old model."""
+    fsspec.register_implementation("file", AtomicLocalFileSystem, clobber=True)
+    target = tmp_path / "classifier.keras"
+    dataset = TensorFlowModelDataset(filepath=str(target))
+    dataset.save(build_network("mlp", seed=0))
+    before = target.read_bytes()
+
+    def copy_half(source, destination, length=0):
+        destination.write(source.read(1000))
+        raise OSError(28, "No space left on device (stopped while copying)")
+
+    monkeypatch.setattr(atomic_module.shutil, "copyfileobj", copy_half)
+    with pytest.raises(Exception, match="stopped while copying"):
+        dataset.save(build_network("cnn", seed=0))
+    assert target.read_bytes() == before
+    assert _names(tmp_path) == ["classifier.keras"]
+    monkeypatch.undo()
+    assert TensorFlowModelDataset(filepath=str(target)).load().name == "mlp"
 
 
 def test_a_file_dropped_without_closing_is_discarded(fs, tmp_path):

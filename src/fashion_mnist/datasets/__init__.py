@@ -4,7 +4,6 @@ from fashion_mnist.datasets.excel_chart_dataset import ExcelChartDataset
 from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
 from fashion_mnist.datasets.mlflow_image_classifier import MlflowImageClassifierDataset
-from fashion_mnist.datasets.mlflow_metrics import MlflowMetricsHistoryDataset
 from fashion_mnist.datasets.mlflow_model import MlflowKerasModelDataset
 
 __all__ = [
@@ -14,6 +13,5 @@ __all__ = [
     "IDXFormatError",
     "MlflowImageClassifierDataset",
     "MlflowKerasModelDataset",
-    "MlflowMetricsHistoryDataset",
     "fetch_file",
 ]

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from fsspec.compression import compr
+from fsspec.core import get_compression
 from fsspec.implementations.local import LocalFileSystem
 
 PART_SUFFIX = ".part"
@@ -124,6 +126,53 @@ class AtomicFile(io.BufferedWriter):
             self.discard()
 
 
+class _AtomicCompressedFile(io.BufferedIOBase):
+    """A compressor (fsspec's, e.g. gzip) writing into an ``AtomicFile``: the
+    compressed file is published when both are closed after a complete write,
+    and discarded otherwise."""
+
+    def __init__(self, target: str, compression: str) -> None:
+        super().__init__()
+        self._file = AtomicFile(target)
+        self._compressor = compr[compression](self._file, mode="wb")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return self._compressor.write(data)
+
+    def flush(self) -> None:
+        if not self._compressor.closed:
+            self._compressor.flush()
+
+    def discard(self) -> None:
+        if not self.closed:
+            super().close()
+        self._file.discard()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            self._compressor.close()  # writes the compressed stream's trailer
+        except BaseException:
+            self.discard()
+            raise
+        super().close()
+        self._file.close()
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            self.discard()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        if not self.closed:
+            self.discard()
+
+
 class _AtomicTextFile(io.TextIOWrapper):
     """Text mode over an ``AtomicFile``: an error inside ``with`` discards too."""
 
@@ -141,12 +190,17 @@ class AtomicLocalFileSystem(LocalFileSystem):
     """
 
     def open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
-        if not _replaces(mode) or kwargs.get("compression"):
+        if not _replaces(mode):
             return super().open(path, mode, **kwargs)
         path = self._strip_protocol(path)
         if self.auto_mkdir:
             self.makedirs(self._parent(path), exist_ok=True)
-        file = AtomicFile(path)
+        compression = get_compression(path, kwargs.get("compression"))
+        file = (
+            _AtomicCompressedFile(path, compression)
+            if compression
+            else AtomicFile(path)
+        )
         if "b" in mode:
             return file
         text_args = {

@@ -54,11 +54,14 @@ def source_location(source: str, filename: str) -> str:
     return os.path.join(os.path.expandvars(os.path.expanduser(source)), filename)
 
 
+GZIP_MAGIC = b"\x1f\x8b"  # the first two bytes of every gzip stream
+
+
 def sha256_of_content(path: str) -> str:
     """SHA-256 of a file's content, decompressed first when it is gzip."""
     digest = hashlib.sha256()
     with open(path, "rb") as raw:
-        is_gzip = raw.read(2) == b"\x1f\x8b"
+        is_gzip = raw.read(2) == GZIP_MAGIC
     opener = gzip.open if is_gzip else open
     with opener(path, "rb") as file:
         while chunk := file.read(CHUNK_SIZE):

@@ -22,11 +22,9 @@ from kedro.io.core import (
     get_protocol_and_path,
 )
 
-from fashion_mnist.datasets.fetch import fetch_file
+from fashion_mnist.datasets.fetch import GZIP_MAGIC, fetch_file
 
 logger = logging.getLogger(__name__)
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 # The IDX type codes (third byte of the magic number) and the big-endian NumPy
 # dtypes they stand for, as defined on http://yann.lecun.com/exdb/mnist/.

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
-from scipy import stats
 
+from fashion_mnist.pipelines.cross_validation import nodes as cv_nodes
 from fashion_mnist.pipelines.cross_validation.nodes import (
     FoldError,
     assign_folds,
@@ -29,50 +30,49 @@ LABELS = np.repeat(np.arange(10), [30, 40, 50, 60, 30, 40, 50, 60, 30, 40]).asty
 
 
 def test_folds_are_stratified_disjoint_and_cover_every_image():
-    folds = assign_folds(LABELS, CrossValidationParams(folds=5))
+    folds = assign_folds(LABELS, CrossValidationParams(folds=5), TrainingParams())
     assert folds.shape == LABELS.shape and set(folds) == set(range(5))
-    # Every image is held out exactly once (one fold index each), and every
-    # fold holds a fifth of each class.
+    # Each class count (30, 40, 50 or 60) is a multiple of 5: every fold holds
+    # exactly a fifth of every class, so 86 of the 430 images.
     for label, count in enumerate(np.bincount(LABELS)):
-        per_fold = np.bincount(folds[LABELS == label], minlength=5)
-        assert per_fold.sum() == count
-        assert per_fold.max() - per_fold.min() <= 1
+        assert (
+            list(np.bincount(folds[LABELS == label], minlength=5)) == [count // 5] * 5
+        )
+    assert list(np.bincount(folds)) == [86] * 5
 
 
 def test_the_same_seed_gives_the_same_folds_for_every_run():
-    params = CrossValidationParams(folds=4, seed=3)
+    params = CrossValidationParams(folds=4)
+    first = assign_folds(LABELS, params, TrainingParams(seed=3))
     np.testing.assert_array_equal(
-        assign_folds(LABELS, params), assign_folds(LABELS, params)
+        first, assign_folds(LABELS, params, TrainingParams(seed=3))
     )
-    other = assign_folds(LABELS, CrossValidationParams(folds=4, seed=4))
-    assert not np.array_equal(assign_folds(LABELS, params), other)
+    other = assign_folds(LABELS, params, TrainingParams(seed=4))
+    assert not np.array_equal(first, other)
     # Shuffled: not simply the first quarter, the second quarter, ...
-    assert not np.array_equal(
-        np.sort(assign_folds(LABELS, params)), assign_folds(LABELS, params)
-    )
-
-
-def test_sample_limit_keeps_the_first_images():
-    folds = assign_folds(LABELS, CrossValidationParams(folds=2, sample_limit=100))
-    assert len(folds) == 100
+    assert not np.array_equal(np.sort(first), first)
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("folds", "count", "message"),
     [
         (
-            {"folds": 31},
+            31,
+            len(LABELS),
             "cross_validation.folds: 31 folds need at least 31 images of every class, but the smallest class has 30",
         ),
         (
-            {"folds": 5, "sample_limit": 49},
-            "cross_validation.sample_limit: 49 images are too few for 5 folds",
+            5,
+            49,
+            "data_processing.sample_limit: 49 training images are too few for 5 folds",
         ),
     ],
 )
-def test_data_that_cannot_be_split_is_refused_by_key(params, message):
+def test_data_that_cannot_be_split_is_refused_by_key(folds, count, message):
     with pytest.raises(FoldError, match=re.escape(message)):
-        assign_folds(LABELS, CrossValidationParams(**params))
+        assign_folds(
+            LABELS[:count], CrossValidationParams(folds=folds), TrainingParams()
+        )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_data_that_cannot_be_split_is_refused_by_key(params, message):
         ({"architectures": []}, "architectures"),
         ({"architectures": ["mlp", "mlp"]}, "architectures"),
         ({"epochs": 0}, "epochs"),
-        ({"sample_limit": 0}, "sample_limit"),
+        ({"seed": 1}, "seed"),  # the folds are drawn with training.seed
         ({"fold": 3}, "fold"),
     ],
 )
@@ -112,23 +112,42 @@ SCORES = _scores(
 )
 
 
+def _two_sided_p_with_4_degrees_of_freedom(t: float) -> float:
+    # Student's t distribution with 4 degrees of freedom has a closed-form CDF:
+    # F(t) = 1/2 + (3/8) s (1 - t^2 / (12 (1 + t^2 / 4))), s = t / sqrt(1 + t^2 / 4).
+    s = t / math.sqrt(1 + t * t / 4)
+    cdf = 0.5 + 3 / 8 * s * (1 - t * t / (12 * (1 + t * t / 4)))
+    return 2 * (1 - cdf)
+
+
 def test_comparison_is_the_paired_t_test_over_folds():
-    comparison = compare_architectures(SCORES).set_index(["first", "second"])
-    assert list(comparison.index) == [("mlp", "cnn"), ("mlp", "twin"), ("cnn", "twin")]
-    mlp, cnn, twin = (
-        SCORES[SCORES.architecture == n]["accuracy"].to_numpy()
-        for n in ("mlp", "cnn", "twin")
+    """A known answer worked out by hand: fold differences 0.01 ... 0.05 have
+    mean 0.03 and standard deviation sqrt(0.00025), so t = 0.03 / (sqrt(0.00025)
+    / sqrt(5)) = 3 sqrt(2) with 4 degrees of freedom."""
+    first = [0.90, 0.91, 0.92, 0.93, 0.94]
+    second = [a - d for a, d in zip(first, [0.01, 0.02, 0.03, 0.04, 0.05], strict=True)]
+    scores = _scores({"wide": first, "narrow": second, "same": first})
+
+    comparison = compare_architectures(scores).set_index(["first", "second"])
+
+    assert list(comparison.index) == [
+        ("wide", "narrow"),
+        ("wide", "same"),
+        ("narrow", "same"),
+    ]
+    row = comparison.loc[("wide", "narrow")]
+    expected_p = _two_sided_p_with_4_degrees_of_freedom(3 * math.sqrt(2))
+    assert expected_p == pytest.approx(0.013236, abs=1e-6)
+    assert row["p_value"] == pytest.approx(expected_p, rel=1e-9)
+    assert row["mean_difference"] == pytest.approx(0.03, abs=1e-12)
+    assert row["verdict"] == "wide better than narrow, p = 0.013"
+    # The same accuracies on every fold: no test is possible, and it says so.
+    assert comparison.loc[("wide", "same"), "verdict"] == (
+        "wide and same score the same on every fold"
     )
-    row = comparison.loc[("mlp", "cnn")]
-    assert row["p_value"] == pytest.approx(stats.ttest_rel(mlp, cnn).pvalue, rel=1e-12)
-    assert row["mean_difference"] == pytest.approx((mlp - cnn).mean())
-    assert row["verdict"] == f"cnn better than mlp, p = {row['p_value']:.2g}"
-    close = comparison.loc[("mlp", "twin")]
-    assert close["p_value"] == pytest.approx(
-        stats.ttest_rel(mlp, twin).pvalue, rel=1e-12
-    )
-    assert close["p_value"] > 0.05
-    assert close["verdict"].startswith(
+    close = compare_architectures(SCORES).set_index(["first", "second"])
+    assert close.loc[("mlp", "twin"), "p_value"] > 0.05
+    assert close.loc[("mlp", "twin"), "verdict"].startswith(
         "no significant difference between mlp and twin, p = "
     )
 
@@ -163,22 +182,54 @@ def test_box_plot_has_a_box_and_a_marked_mean_per_architecture():
     assert axis.get_title() == "5-fold cross-validation on the training images"
 
 
-def test_every_architecture_is_trained_and_scored_on_the_same_folds(caplog):
+def test_every_architecture_is_trained_and_scored_on_the_same_folds(
+    caplog, monkeypatch
+):
+    """Spies on the real training and scoring record which images each model
+    learnt from and was scored on; the table's accuracies are counted again
+    from the trained models."""
     images, labels = separable_data(200)
     params = CrossValidationParams(folds=2, architectures=["mlp", "cnn"], epochs=1)
-    folds = assign_folds(labels, params)
+    folds = assign_folds(labels, params, TrainingParams())
+    trained, scored = [], []
+    real_train, real_score = cv_nodes.train_classifier, cv_nodes.score_classifier
+
+    def train_spy(architecture, train_images, *args, **kwargs):
+        model, result = real_train(architecture, train_images, *args, **kwargs)
+        trained.append((architecture, train_images.tobytes(), model))
+        return model, result
+
+    def score_spy(model, held_images, held_labels):
+        scored.append((held_images.tobytes(), held_images, held_labels))
+        return real_score(model, held_images, held_labels)
+
+    monkeypatch.setattr(cv_nodes, "train_classifier", train_spy, raising=True)
+    monkeypatch.setattr(cv_nodes, "score_classifier", score_spy, raising=True)
     with caplog.at_level(logging.INFO):
         table = cross_validate(images, labels, folds, params, TrainingParams())
+
     assert list(zip(table["architecture"], table["fold"], strict=True)) == [
         ("mlp", 1),
         ("mlp", 2),
         ("cnn", 1),
         ("cnn", 2),
     ]
-    assert set(table["held_out_samples"]) == {100} and set(table["train_samples"]) == {
-        100
-    }
-    assert table["accuracy"].between(0, 1).all() and (table["loss"] > 0).all()
+    # Fold k: both networks learnt from the same images and were scored on the
+    # same others, which are exactly the images assign_folds put in fold k.
+    for fold in (0, 1):
+        mlp, cnn = trained[fold], trained[2 + fold]
+        assert (mlp[0], cnn[0]) == ("mlp", "cnn")
+        assert mlp[1] == cnn[1] == images[folds != fold].tobytes()
+        assert scored[fold][0] == scored[2 + fold][0] == images[folds == fold].tobytes()
+    assert trained[0][1] != trained[1][1]
+    for row, (_, _, model), (_, held_images, held_labels) in zip(
+        table.itertuples(), trained, scored, strict=True
+    ):
+        counted = np.mean(
+            model.predict(held_images, verbose=0).argmax(axis=1) == held_labels
+        )
+        assert row.accuracy == pytest.approx(counted, abs=1e-9)
+        assert row.held_out_samples == len(held_labels) == 100
     progress = re.findall(
         r"\[(\d)/4\] (\w+) fold (\d)/2: accuracy [01]\.\d{4} \(\d+ s\)", caplog.text
     )

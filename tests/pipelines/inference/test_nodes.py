@@ -15,6 +15,9 @@ from fashion_mnist.pipelines.inference.nodes import (
     prepare_new_images,
     tabulate_predictions,
 )
+from fashion_mnist.pipelines.inference.params import InferenceParams
+
+FOLDER = InferenceParams(image_folder="data/01_raw/new_images")
 
 
 def _image() -> Image.Image:
@@ -42,7 +45,7 @@ def test_images_are_prepared_in_name_order_and_system_files_skipped(caplog):
         "sub/desktop.ini": _broken,
     }
     with caplog.at_level(logging.INFO):
-        images, names, found = prepare_new_images(partitions)
+        images, names, found = prepare_new_images(partitions, FOLDER)
     assert names == ["a.jpg", "b.png"]
     assert found == [True, True]
     assert images.shape == (2, 28, 28) and images.dtype == np.float32
@@ -53,7 +56,7 @@ def test_images_are_prepared_in_name_order_and_system_files_skipped(caplog):
 def test_every_unreadable_file_is_named_in_one_error():
     with pytest.raises(NewImageError) as info:
         prepare_new_images(
-            {"a.png": _image, "notes.txt": _broken, "z/scan.pdf": _broken}
+            {"a.png": _image, "notes.txt": _broken, "z/scan.pdf": _broken}, FOLDER
         )
     message = str(info.value)
     assert "2 file(s) in data/01_raw/new_images/ are not images" in message
@@ -66,12 +69,14 @@ def test_an_empty_folder_says_what_to_do():
     with pytest.raises(
         NewImageError, match="No images in data/01_raw/new_images/.*make_sample_images"
     ):
-        prepare_new_images({".gitkeep": _broken, "Thumbs.db": _broken})
+        prepare_new_images({".gitkeep": _broken, "Thumbs.db": _broken}, FOLDER)
 
 
 def test_a_blank_picture_is_flagged_not_classified(caplog):
     with caplog.at_level(logging.WARNING):
-        _, names, found = prepare_new_images({"blank.png": _blank, "shirt.png": _image})
+        _, names, found = prepare_new_images(
+            {"blank.png": _blank, "shirt.png": _image}, FOLDER
+        )
     assert dict(zip(names, found, strict=True)) == {
         "blank.png": False,
         "shirt.png": True,

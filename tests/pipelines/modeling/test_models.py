@@ -6,15 +6,13 @@ import keras
 import numpy as np
 import pytest
 
-from fashion_mnist.models import (
-    BODIES,
-    LAB_RECIPE,
-    RECIPES,
+from fashion_mnist.networks import (
+    NETWORKS,
     build_classifier,
     build_network,
-    wants_one_hot,
     with_flip_tta,
 )
+from fashion_mnist.recipes import LAB_RECIPE, wants_one_hot
 from fashion_mnist.training import AugmentationParams, TrainingParams
 
 
@@ -33,7 +31,7 @@ def test_mlp_is_exactly_the_labs_network():
 
 
 def test_mlp_and_cnn_are_trained_the_labs_way():
-    assert RECIPES["mlp"] == RECIPES["cnn"] == LAB_RECIPE
+    assert NETWORKS["mlp"].recipe == NETWORKS["cnn"].recipe == LAB_RECIPE
     assert (LAB_RECIPE.epochs, LAB_RECIPE.batch_size) == (10, 64)
     assert (LAB_RECIPE.schedule, LAB_RECIPE.learning_rate) == ("constant", 0.001)
     assert not (LAB_RECIPE.flip or LAB_RECIPE.shift or LAB_RECIPE.label_smoothing)
@@ -69,7 +67,7 @@ def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
     assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
     assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
     assert model.count_params() == 871_978
-    assert RECIPES["vgg_bn"].epochs == 20 and RECIPES["vgg_bn"].flip_tta
+    assert NETWORKS["vgg_bn"].recipe.epochs == 20 and NETWORKS["vgg_bn"].recipe.flip_tta
 
 
 def test_shifts_and_erasing_are_keras_layers_when_asked_for():
@@ -80,7 +78,7 @@ def test_shifts_and_erasing_are_keras_layers_when_asked_for():
     assert {"RandomFlip", "RandomTranslation", "RandomErasing"} <= set(kinds)
 
 
-@pytest.mark.parametrize("architecture", sorted(BODIES))
+@pytest.mark.parametrize("architecture", sorted(NETWORKS))
 def test_no_lambda_layers_and_a_float32_output_under_mixed_precision(architecture):
     model = build_network(architecture, dtype="mixed_bfloat16")
     assert "Lambda" not in _kinds(model)
@@ -118,7 +116,7 @@ def test_training_parameters_override_the_recipe_key_by_key():
     recipe = TrainingParams(
         epochs=3, augmentation=AugmentationParams(flip=False)
     ).recipe("cnn_bn")
-    default = RECIPES["cnn_bn"]
+    default = NETWORKS["cnn_bn"].recipe
     assert (recipe.epochs, recipe.flip) == (3, False)
     assert recipe.batch_size == default.batch_size == 128
     assert recipe.schedule == "one_cycle" and recipe.label_smoothing == 0.1

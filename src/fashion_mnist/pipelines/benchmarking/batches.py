@@ -22,7 +22,15 @@ from contextlib import contextmanager
 
 import keras
 import numpy as np
-from keras.src.trainers.data_adapters import py_dataset_adapter
+
+# Keras keeps the queue of its workers' ids in a private module, which the
+# start-method switch below has to reset (there is no public way). Imported
+# behind a check, so that a Keras that moved it fails with a clear message
+# only when a start method is asked for. Present in Keras 3.10 to 3.15.
+try:
+    from keras.src.trainers.data_adapters import py_dataset_adapter as _adapter
+except ImportError:  # pragma: no cover (another Keras)
+    _adapter = None
 
 
 @contextmanager
@@ -47,13 +55,24 @@ def worker_start_method(method: str | None) -> Iterator[str]:
             _forget_worker_id_queue()
 
 
+class StartMethodError(RuntimeError):
+    """Raised when this Keras gives no way to change its start method."""
+
+
 def _forget_worker_id_queue() -> None:
     # Keras creates one queue per process for its workers' ids, with whatever
     # start method was current then, and reuses it for every later pool; a
     # queue made for fork cannot be handed to spawned workers (RuntimeError),
     # so it is dropped here and Keras makes a new one for the new method.
-    if hasattr(py_dataset_adapter, "_WORKER_ID_QUEUE"):
-        py_dataset_adapter._WORKER_ID_QUEUE = None
+    if _adapter is None or not hasattr(_adapter, "_WORKER_ID_QUEUE"):
+        raise StartMethodError(
+            "benchmark.start_method: changing how Keras starts its worker processes "
+            "resets Keras' private queue of worker ids (keras.src.trainers."
+            "data_adapters.py_dataset_adapter._WORKER_ID_QUEUE, Keras 3.10 to 3.15), "
+            f"which Keras {keras.__version__} does not have. Leave "
+            "benchmark.start_method null (this platform's default method)."
+        )
+    _adapter._WORKER_ID_QUEUE = None
 
 
 class ArrayBatches(keras.utils.PyDataset):

@@ -19,8 +19,14 @@ import pandas as pd
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from fashion_mnist.models import build_classifier
-from fashion_mnist.performance import BF16_CPU_FLAGS, auto_precision, cpu_flags
+from fashion_mnist.networks import build_classifier
+from fashion_mnist.performance import (
+    BF16_CPU_FLAGS,
+    auto_precision,
+    cpu_flags,
+    cpu_model,
+)
+from fashion_mnist.training import TrainingParams
 
 from .batches import ArrayBatches, worker_start_method
 from .params import BenchmarkParams
@@ -105,6 +111,7 @@ def _time_cell(
     steps: int,
     use_multiprocessing: bool | None,
     benchmark: BenchmarkParams,
+    seed: int,
 ) -> list[EpochTiming]:
     """Timings of each timed repeat of one grid cell (the mean of its epochs).
 
@@ -112,7 +119,7 @@ def _time_cell(
     batches); then ``repeats`` timed runs of ``epochs`` epochs. Both feeds
     shuffle the samples at every epoch.
     """
-    model = build_classifier(benchmark.architecture, seed=benchmark.seed)
+    model = build_classifier(benchmark.architecture, seed=seed)
     if use_multiprocessing is None:
         feed: dict[str, Any] = {"x": images, "y": labels, "batch_size": batch_size}
     else:
@@ -121,7 +128,7 @@ def _time_cell(
                 images,
                 labels,
                 batch_size,
-                seed=benchmark.seed,
+                seed=seed,
                 workers=benchmark.workers,
                 use_multiprocessing=use_multiprocessing,
                 max_queue_size=benchmark.max_queue_size,
@@ -153,7 +160,10 @@ EPOCH_PARTS = ("seconds", "step", "startup", "teardown")
 
 
 def run_benchmark(
-    images: np.ndarray, labels: np.ndarray, benchmark: BenchmarkParams
+    images: np.ndarray,
+    labels: np.ndarray,
+    benchmark: BenchmarkParams,
+    training: TrainingParams,
 ) -> pd.DataFrame:
     """Time training for every (batch_size, setting) cell of the grid.
 
@@ -162,11 +172,6 @@ def run_benchmark(
         the median step, pool start-up and teardown seconds within an epoch,
         samples per second and steps per epoch.
     """
-    if benchmark.sample_limit is not None:
-        images, labels = (
-            images[: benchmark.sample_limit],
-            labels[: benchmark.sample_limit],
-        )
     settings: list[bool | None] = list(benchmark.use_multiprocessing)
     if benchmark.include_arrays:
         settings.append(None)
@@ -182,7 +187,7 @@ def run_benchmark(
     with worker_start_method(benchmark.start_method) as start_method:
         if True in settings:
             logger.info("Worker processes start with %r", start_method)
-        return _time_grid(images, labels, cells, start_method, benchmark)
+        return _time_grid(images, labels, cells, start_method, benchmark, training.seed)
 
 
 def _time_grid(
@@ -191,12 +196,13 @@ def _time_grid(
     cells: list[tuple[int, bool | None]],
     start_method: str,
     benchmark: BenchmarkParams,
+    seed: int,
 ) -> pd.DataFrame:
     rows = []
     started = time.perf_counter()
     for number, (batch_size, setting) in enumerate(cells, start=1):
         steps = math.ceil(len(images) / batch_size)  # as ArrayBatches and fit() batch
-        runs = _time_cell(images, labels, batch_size, steps, setting, benchmark)
+        runs = _time_cell(images, labels, batch_size, steps, setting, benchmark, seed)
         seconds = [run.seconds for run in runs]
         median = statistics.median(seconds)
         label = setting_label(setting)
@@ -254,12 +260,14 @@ def tabulate_like_the_lab(timings: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
+def describe_machine(
+    benchmark: BenchmarkParams, training: TrainingParams
+) -> pd.DataFrame:
     """The machine, the versions and the grid's settings, for the workbook."""
     gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
     rows = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpu_cores": os.cpu_count(),
         "gpu": ", ".join(gpus) or "none",
         "os": platform.platform(),
@@ -275,25 +283,13 @@ def describe_machine(benchmark: BenchmarkParams) -> pd.DataFrame:
         "epochs_per_run": benchmark.epochs,
         "timed_runs": benchmark.repeats,
         "warmup_steps": benchmark.warmup_steps,
-        "seed": benchmark.seed,
+        "seed": training.seed,
         "precision (auto)": auto_precision(),
         "cpu_bf16": ", ".join(sorted(cpu_flags() & BF16_CPU_FLAGS)) or "none",
     }
     return pd.DataFrame(
         {"item": list(rows), "value": [str(value) for value in rows.values()]}
     )
-
-
-def _cpu_model() -> str:
-    """The CPU's marketing name: from /proc/cpuinfo on Linux, else the platform's."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def assemble_workbook(

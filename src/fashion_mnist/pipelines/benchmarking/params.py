@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from fashion_mnist.models import Architecture
+from fashion_mnist.networks import Architecture
 
 
 class SpeedParams(BaseModel):
@@ -45,8 +45,6 @@ class BenchmarkParams(BaseModel):
     epochs: PositiveInt = 1
     repeats: PositiveInt = 3
     warmup_steps: PositiveInt = 20
-    sample_limit: PositiveInt | None = None
-    seed: int = 42
     speed: SpeedParams = Field(default_factory=SpeedParams)
 
     @field_validator("start_method")

@@ -17,7 +17,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 run_benchmark,
-                inputs=["train_images", "train_labels", "params:benchmark"],
+                inputs=[
+                    "train_images",
+                    "train_labels",
+                    "params:benchmark",
+                    "params:training",
+                ],
                 outputs="benchmark_timings",
                 name="run_benchmark",
             ),
@@ -29,13 +34,18 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 describe_machine,
-                inputs="params:benchmark",
+                inputs=["params:benchmark", "params:training"],
                 outputs="benchmark_machine",
                 name="describe_machine",
             ),
             Node(
                 compare_training_speed,
-                inputs=["train_images", "train_labels", "params:benchmark"],
+                inputs=[
+                    "train_images",
+                    "train_labels",
+                    "params:benchmark",
+                    "params:training",
+                ],
                 outputs="training_speed",
                 name="compare_training_speed",
             ),

@@ -42,7 +42,10 @@ def lever_steps(project: Levers) -> list[tuple[str, Levers]]:
 
 
 def compare_training_speed(
-    images: np.ndarray, labels: np.ndarray, benchmark: BenchmarkParams
+    images: np.ndarray,
+    labels: np.ndarray,
+    benchmark: BenchmarkParams,
+    training: TrainingParams,
 ) -> pd.DataFrame:
     """Samples per second of each architecture under each step of ``lever_steps``.
 
@@ -52,15 +55,15 @@ def compare_training_speed(
     each row keeps the median: a machine whose speed drifts during the
     benchmark then slows every setting alike instead of whichever came last.
     """
-    if benchmark.sample_limit is not None:
-        images, labels = (
-            images[: benchmark.sample_limit],
-            labels[: benchmark.sample_limit],
-        )
+    # The user's training settings (recipe, levers asked for), one untimed and
+    # the timed epochs, all images.
+    settings = training.model_copy(
+        update={"epochs": 1 + benchmark.speed.timed_epochs, "validation_split": 0.0}
+    )
     cells = [
         (architecture, step, levers)
         for architecture in benchmark.speed.architectures
-        for step, levers in lever_steps(TrainingParams().levers(architecture))
+        for step, levers in lever_steps(settings.levers(architecture))
     ]
     repeats = benchmark.speed.repeats
     runs = []
@@ -71,9 +74,7 @@ def compare_training_speed(
                 architecture,
                 images,
                 labels,
-                TrainingParams(
-                    epochs=1 + benchmark.speed.timed_epochs, seed=benchmark.seed
-                ),
+                settings,
                 levers=levers,
                 callbacks=[timer],
             )
@@ -96,8 +97,14 @@ def compare_training_speed(
                 step,
                 result.samples / seconds,
             )
-    # One row per setting, in the order measured; columns named as in the grid.
-    runs_table = pd.DataFrame(runs)
+    return summarize_speed_runs(pd.DataFrame(runs))
+
+
+def summarize_speed_runs(runs_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per measured setting, in the order measured, from one row per
+    timed run (its ``seconds`` per epoch): the median, fastest and slowest
+    seconds, samples per second at the median, and the speed relative to the
+    architecture's first setting (the lab's). Columns named as in the grid."""
     keys = [column for column in runs_table.columns if column != "seconds"]
     table = (
         runs_table.groupby(keys, sort=False)["seconds"]

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
+from fashion_mnist.metric_history import History, metric_history, single_values
 from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
 
 from .params import CrossValidationParams
@@ -26,30 +27,30 @@ class FoldError(ValueError):
 
 
 def assign_folds(
-    labels: np.ndarray, cross_validation: CrossValidationParams
+    labels: np.ndarray,
+    cross_validation: CrossValidationParams,
+    training: TrainingParams,
 ) -> np.ndarray:
     """The fold (0 to ``folds - 1``) each training image is held out in.
 
     Stratified (every fold has the classes in the same proportions), shuffled
-    and seeded (scikit-learn's ``StratifiedKFold``); the first ``sample_limit``
-    images only. Every architecture is scored on these same folds, which makes
+    and seeded with ``training.seed`` (scikit-learn's ``StratifiedKFold``). Every architecture is scored on these same folds, which makes
     the comparison paired. The test images are not used.
     """
-    folds, limit = cross_validation.folds, cross_validation.sample_limit
-    labels = labels[:limit]
+    folds = cross_validation.folds
     if len(labels) < folds * 10:
         raise FoldError(
-            f"cross_validation.sample_limit: {len(labels)} images are too few for "
-            f"{folds} folds; use at least folds x 10 = {folds * 10}."
+            f"data_processing.sample_limit: {len(labels)} training images are too few "
+            f"for {folds} folds; use at least folds x 10 = {folds * 10}."
         )
     smallest = int(np.bincount(labels).min()) if len(labels) else 0
     if folds > smallest:
         raise FoldError(
             f"cross_validation.folds: {folds} folds need at least {folds} images of "
             f"every class, but the smallest class has {smallest}; lower the folds "
-            "or raise cross_validation.sample_limit."
+            "or raise data_processing.sample_limit."
         )
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=cross_validation.seed)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=training.seed)
     assignment = np.empty(len(labels), dtype=np.int64)
     for fold, (_, held_out) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
         assignment[held_out] = fold
@@ -73,12 +74,10 @@ def cross_validate(
         One row per architecture and fold: accuracy and loss on the held-out
         fold, and the training seconds.
     """
-    images, labels = images[: len(folds)], labels[: len(folds)]
     settings = training.model_copy(
         update={
             "epochs": cross_validation.epochs or training.epochs,
             "batch_size": cross_validation.batch_size or training.batch_size,
-            "seed": cross_validation.seed,
             "validation_split": 0.0,
         }
     )
@@ -196,22 +195,20 @@ def plot_fold_accuracies(folds: pd.DataFrame) -> Figure:
     return figure
 
 
-def collect_tracked_metrics(folds: pd.DataFrame) -> dict[str, list[dict[str, float]]]:
+def collect_tracked_metrics(folds: pd.DataFrame) -> History:
     """Each architecture's fold accuracies (step = fold) and their mean and
     standard deviation, in the form ``MlflowMetricsHistoryDataset`` logs."""
-    tracked: dict[str, list[dict[str, float]]] = {}
-    for architecture, rows in folds.groupby("architecture", sort=False):
-        tracked[f"{architecture}.fold_accuracy"] = [
-            {"value": float(row.accuracy), "step": int(row.fold)}
-            for row in rows.itertuples()
-        ]
+    tracked = {
+        f"{architecture}.fold_accuracy": metric_history(rows["fold"], rows["accuracy"])
+        for architecture, rows in folds.groupby("architecture", sort=False)
+    }
     for row in summarize_folds(folds).itertuples():
-        tracked[f"{row.architecture}.mean_accuracy"] = [
-            {"value": float(row.mean), "step": 0}
-        ]
-        tracked[f"{row.architecture}.std_accuracy"] = [
-            {"value": float(row.std), "step": 0}
-        ]
+        tracked |= single_values(
+            {
+                f"{row.architecture}.mean_accuracy": row.mean,
+                f"{row.architecture}.std_accuracy": row.std,
+            }
+        )
     return tracked
 
 

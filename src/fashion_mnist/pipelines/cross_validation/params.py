@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from fashion_mnist.models import Architecture
+from fashion_mnist.networks import Architecture
 
 
 class CrossValidationParams(BaseModel):
@@ -18,8 +18,6 @@ class CrossValidationParams(BaseModel):
     )
     epochs: PositiveInt | None = None  # null: as `training` (the recipe's)
     batch_size: PositiveInt | None = None  # null: as `training` (the recipe's)
-    seed: int = 42
-    sample_limit: PositiveInt | None = None  # null: all 60,000 training images
 
     @field_validator("architectures")
     @classmethod

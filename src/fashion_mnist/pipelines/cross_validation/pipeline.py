@@ -18,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 assign_folds,
-                inputs=["train_labels", "params:cross_validation"],
+                inputs=["train_labels", "params:cross_validation", "params:training"],
                 outputs="cv_folds",
                 name="assign_folds",
             ),

@@ -14,12 +14,12 @@ from matplotlib.figure import Figure
 from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.plotting import plot_image_grid
 
+from .params import InferenceParams
 from .predictor import Predictor
 from .preprocessing import ImageError, checked_image, prepare_images
 
 logger = logging.getLogger(__name__)
 
-IMAGE_FOLDER = "data/01_raw/new_images/"
 TOP_K = 3
 PREDICTION_COLUMNS = ["object_found", "predicted_class", "probability"] + [
     f"top{rank}_{what}"
@@ -43,7 +43,7 @@ def _is_system_file(name: str) -> bool:
 
 
 def prepare_new_images(
-    partitions: dict[str, Callable[[], object]],
+    partitions: dict[str, Callable[[], object]], inference: InferenceParams
 ) -> tuple[np.ndarray, list[str], list[bool]]:
     """Load every image of the folder and make it look like Fashion-MNIST.
 
@@ -56,6 +56,7 @@ def prepare_new_images(
         An N x 28 x 28 float32 array, the file name of each image (sorted), and
         whether an object was found in each (False for blank pictures).
     """
+    folder = inference.image_folder.rstrip("/") + "/"
     names, skipped = [], []
     for name in sorted(partitions):
         (skipped if _is_system_file(name) else names).append(name)
@@ -63,7 +64,7 @@ def prepare_new_images(
         logger.info("Skipped %d system file(s): %s", len(skipped), ", ".join(skipped))
     if not names:
         raise NewImageError(
-            f"No images in {IMAGE_FOLDER}: put PNG or JPEG files there "
+            f"No images in {folder}: put PNG or JPEG files there "
             "(python scripts/make_sample_images.py writes some)."
         )
     pictures, unreadable = [], []
@@ -71,22 +72,20 @@ def prepare_new_images(
         try:
             pictures.append(checked_image(partitions[name]()))
         except ImageError as exc:
-            unreadable.append(f"  - {IMAGE_FOLDER}{name}: {exc}")
+            unreadable.append(f"  - {folder}{name}: {exc}")
         except Exception as exc:
-            unreadable.append(f"  - {IMAGE_FOLDER}{name} ({type(exc).__name__})")
+            unreadable.append(f"  - {folder}{name} ({type(exc).__name__})")
     if unreadable:
         raise NewImageError(
-            f"{len(unreadable)} file(s) in {IMAGE_FOLDER} are not images Pillow can "
+            f"{len(unreadable)} file(s) in {folder} are not images Pillow can "
             "read (PNG or JPEG expected) or are too large; remove or replace them. "
             "Nothing was written.\n" + "\n".join(unreadable)
         )
     images, found = prepare_images(pictures)
     for name, has_object in zip(names, found, strict=True):
         if not has_object:
-            logger.warning(
-                "%s%s: %s (blank or near-uniform)", IMAGE_FOLDER, name, NO_OBJECT
-            )
-    logger.info("Prepared %d new image(s) from %s", len(names), IMAGE_FOLDER)
+            logger.warning("%s%s: %s (blank or near-uniform)", folder, name, NO_OBJECT)
+    logger.info("Prepared %d new image(s) from %s", len(names), folder)
     return np.stack(images), names, found
 
 

@@ -15,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 prepare_new_images,
-                inputs="new_images",
+                inputs=["new_images", "params:inference"],
                 outputs=["new_images_prepared", "new_image_names", "new_image_found"],
                 name="prepare_new_images",
             ),

@@ -14,8 +14,11 @@ a message that says what is wrong.
 from __future__ import annotations
 
 import io
+import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -26,6 +29,9 @@ OBJECT_LEVEL = 0.1  # pixels brighter than 10 % above the background are the obj
 # Fewer object pixels than this fraction of the image: nothing to classify (a
 # blank or near-uniform picture, a speck of dust on a white page).
 MIN_OBJECT_FRACTION = 0.002
+T = TypeVar("T")
+U = TypeVar("U")
+
 # Larger pictures are refused: 40 megapixels is more than a phone photo or a
 # product shot has, and decoding it takes ~160 MB; beyond that it is a scan at
 # an absurd resolution or a "decompression bomb" (a small file that decodes to
@@ -177,9 +183,11 @@ def prepare_image(image: Image.Image) -> tuple[np.ndarray, bool]:
         near-uniform image gives an all-black array and ``False``.
     """
     pixels = np.asarray(to_grayscale(image), dtype=np.float32)
-    if np.median(_border(pixels)) > 127:
-        pixels = 255.0 - pixels
-    pixels = np.clip(pixels - np.median(_border(pixels)), 0, None)
+    background = float(np.median(_border(pixels)))
+    if background > 127:
+        # (The median of the inverted border is 255 minus the median.)
+        pixels, background = 255.0 - pixels, 255.0 - background
+    pixels = np.clip(pixels - background, 0, None)
     mask = pixels > 255 * OBJECT_LEVEL
     if mask.mean() < MIN_OBJECT_FRACTION:
         return np.zeros((SIZE, SIZE), dtype=np.float32), False
@@ -193,10 +201,21 @@ def prepare_image(image: Image.Image) -> tuple[np.ndarray, bool]:
     return np.asarray(fitted, dtype=np.float32) / 255.0, True
 
 
+def in_parallel(function: Callable[[T], U], items: Sequence[T]) -> list[U]:
+    """``[function(item) for item in items]`` on a thread per core: Pillow and
+    NumPy release Python's lock while they decode and compute, so pictures are
+    prepared side by side. The results keep the items' order; the first item
+    that fails raises its error."""
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as pool:
+        return list(pool.map(function, items))
+
+
 def prepare_images(images: Sequence[Image.Image]) -> tuple[np.ndarray, list[bool]]:
     """``prepare_image`` for each picture: an N x 28 x 28 float32 array, and
     whether an object was found in each."""
-    prepared = [prepare_image(image) for image in images]
+    prepared = in_parallel(prepare_image, images)
     pixels = [array for array, _ in prepared]
     stacked = np.stack(pixels) if pixels else np.zeros((0, SIZE, SIZE), np.float32)
     return stacked, [found for _, found in prepared]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fashion_mnist.models import Architecture
+from fashion_mnist.networks import Architecture
 from fashion_mnist.training import TrainingParams
 
 __all__ = ["AccuracyCheckParams", "FiguresParams", "ModelParams", "TrainingParams"]

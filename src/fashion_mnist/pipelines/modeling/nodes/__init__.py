@@ -4,7 +4,7 @@ from .evaluation import evaluate_model, report_metrics
 from .figures import plot_confusion_matrix, plot_predictions, plot_training_curves
 from .gate import AccuracyBelowThresholdError, check_accuracy
 from .tracking import collect_tracked_metrics, package_classifier, track_model
-from .training import train_model
+from .train import train_model
 
 __all__ = [
     "AccuracyBelowThresholdError",

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import pandas as pd
 
+from fashion_mnist.metric_history import History, metric_history, single_values
 from fashion_mnist.serving import ClassifierPackage
 
 # Single numbers of metrics.json that are worth comparing between runs.
@@ -20,23 +21,15 @@ SUMMARY_METRICS = (
 )
 
 
-def collect_tracked_metrics(
-    history: pd.DataFrame, metrics: dict[str, Any]
-) -> dict[str, list[dict[str, float]]]:
+def collect_tracked_metrics(history: pd.DataFrame, metrics: dict[str, Any]) -> History:
     """Loss and accuracy per epoch (step = epoch) and the run's summary numbers,
     in the form ``MlflowMetricsHistoryDataset`` logs."""
     tracked = {
-        column: [
-            {"value": float(value), "step": int(epoch)}
-            for epoch, value in zip(history["epoch"], history[column], strict=True)
-        ]
+        column: metric_history(history["epoch"], history[column])
         for column in history.columns
         if column != "epoch"
     }
-    tracked |= {
-        name: [{"value": float(metrics[name]), "step": 0}] for name in SUMMARY_METRICS
-    }
-    return tracked
+    return tracked | single_values({name: metrics[name] for name in SUMMARY_METRICS})
 
 
 def track_model(classifier: keras.Model) -> keras.Model:

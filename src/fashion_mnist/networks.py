@@ -1,11 +1,11 @@
-"""The classifiers, and the recipe each one is trained with by default.
+"""The classifiers: one registry of networks, each with the recipe it is
+trained with by default (``recipes.py``).
 
 - ``mlp``: the lab's network, trained the lab's way.
 - ``cnn``: the first round's small two-convolution network, trained the lab's way.
-- ``cnn_augmented``: the same network, trained with what the fast-training
-  literature uses (a one-cycle learning rate, label smoothing, horizontal flips,
-  15 epochs at batch 128, the speed levers of ``performance.py``) and predicting
-  with flip test-time augmentation.
+- ``cnn_augmented``: the same network, trained with the fast recipe (a one-cycle
+  learning rate, label smoothing, horizontal flips, 15 epochs at batch 128)
+  and predicting with flip test-time augmentation.
 - ``cnn_bn``: three convolutions, each followed by batch normalisation and
   pooling, and a dense layer, trained with the same recipe for 8 epochs: the
   project's default (batch norm on TensorFlow's fused kernel, ``layers.py``).
@@ -24,7 +24,7 @@ stays float32 (softmax in 16 bits loses probability mass).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import keras
@@ -32,64 +32,9 @@ import numpy as np
 
 from fashion_mnist.data_spec import IMAGE_SHAPE, NUM_CLASSES
 from fashion_mnist.layers import FusedBatchNormalization
-
-Architecture = Literal["mlp", "cnn", "cnn_augmented", "cnn_bn", "vgg_bn"]
-Schedule = Literal["constant", "one_cycle"]
+from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe, compile_classifier
 
 L = keras.layers
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How an architecture is trained unless ``training`` parameters say otherwise."""
-
-    epochs: int
-    batch_size: int
-    learning_rate: float  # the peak rate for one_cycle
-    schedule: Schedule
-    label_smoothing: float
-    flip: bool  # random horizontal flips
-    shift: float  # random shifts, as a fraction of the image size
-    erasing: float  # probability of erasing a random rectangle
-    flip_tta: bool  # predict as the mean of the image and its mirror image
-
-    def describe(self) -> dict[str, object]:
-        return asdict(self)
-
-
-LAB_RECIPE = Recipe(
-    epochs=10,
-    batch_size=64,
-    learning_rate=0.001,  # Adam's default, as compile(optimizer="adam")
-    schedule="constant",
-    label_smoothing=0.0,
-    flip=False,
-    shift=0.0,
-    erasing=0.0,
-    flip_tta=False,
-)
-
-# What the fast-training literature uses; the networks that train with it
-# differ only in the number of epochs.
-FAST_RECIPE = Recipe(
-    epochs=15,
-    batch_size=128,
-    learning_rate=0.003,
-    schedule="one_cycle",
-    label_smoothing=0.1,
-    flip=True,
-    shift=0.0,
-    erasing=0.0,
-    flip_tta=True,
-)
-
-RECIPES: dict[str, Recipe] = {
-    "mlp": LAB_RECIPE,
-    "cnn": LAB_RECIPE,
-    "cnn_augmented": FAST_RECIPE,
-    "cnn_bn": replace(FAST_RECIPE, epochs=8),
-    "vgg_bn": replace(FAST_RECIPE, epochs=20),
-}
 
 
 def _mlp(dtype: str) -> list[L.Layer]:
@@ -158,15 +103,29 @@ def _vgg_bn(dtype: str) -> list[L.Layer]:
     ]
 
 
-BODIES: dict[str, Callable[[str], list[L.Layer]]] = {
-    "mlp": _mlp,
-    "cnn": _two_convolutions,
-    "cnn_augmented": _two_convolutions,
-    "cnn_bn": _three_convolutions_bn,
-    "vgg_bn": _vgg_bn,
+@dataclass(frozen=True)
+class Network:
+    """A network's layers (between the input and the softmax output), the
+    recipe it is trained with by default, and whether it convolves (such
+    networks take a channel axis, and XLA does not pay for them on a CPU)."""
+
+    body: Callable[[str], list[L.Layer]]
+    recipe: Recipe
+    convolutional: bool
+
+
+# The one list of architectures: `model.architecture` and every other
+# parameter that names one accept exactly these keys.
+NETWORKS: dict[str, Network] = {
+    "mlp": Network(_mlp, LAB_RECIPE, convolutional=False),
+    "cnn": Network(_two_convolutions, LAB_RECIPE, convolutional=True),
+    "cnn_augmented": Network(_two_convolutions, FAST_RECIPE, convolutional=True),
+    "cnn_bn": Network(
+        _three_convolutions_bn, replace(FAST_RECIPE, epochs=8), convolutional=True
+    ),
+    "vgg_bn": Network(_vgg_bn, replace(FAST_RECIPE, epochs=20), convolutional=True),
 }
-# The networks that take a channel axis: the convolutional ones.
-CONVOLUTIONAL = {"cnn", "cnn_augmented", "cnn_bn", "vgg_bn"}
+Architecture = Literal[tuple(NETWORKS)]  # type: ignore[valid-type]
 
 
 def augmentation_layers(recipe: Recipe, seed: int, dtype: str) -> list[L.Layer]:
@@ -204,16 +163,17 @@ def build_network(
 
     ``seed`` fixes the initial weights and the augmentation's random draws.
     """
-    if architecture not in BODIES:
+    if architecture not in NETWORKS:
         raise ValueError(
-            f"Unknown architecture {architecture!r}; expected one of {sorted(BODIES)}."
+            f"Unknown architecture {architecture!r}; expected one of {sorted(NETWORKS)}."
         )
-    recipe = recipe or RECIPES[architecture]
+    network = NETWORKS[architecture]
+    recipe = recipe or network.recipe
     keras.utils.set_random_seed(seed)
     augment = augmentation_layers(recipe, seed, dtype)
     prefix = (
         [L.Reshape((*IMAGE_SHAPE, 1), dtype=dtype)]
-        if architecture in CONVOLUTIONAL or augment
+        if network.convolutional or augment
         else []
     )
     return keras.Sequential(
@@ -221,7 +181,7 @@ def build_network(
             keras.Input(shape=IMAGE_SHAPE),
             *prefix,
             *augment,
-            *BODIES[architecture](dtype),
+            *network.body(dtype),
             L.Dense(NUM_CLASSES, activation="softmax", dtype="float32"),
         ],
         name=architecture,
@@ -245,54 +205,6 @@ def with_flip_tta(network: keras.Model) -> keras.Model:
         [network(inputs), network(mirrored)]
     )
     return keras.Model(inputs, outputs, name=network.name)
-
-
-def learning_rate(
-    recipe: Recipe, total_steps: int
-) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    """The recipe's learning rate: constant, or one cycle (a linear warm-up from a
-    tenth of the peak over the first quarter of the steps, then a cosine decay to
-    a hundredth of it)."""
-    if recipe.schedule == "constant":
-        return recipe.learning_rate
-    warmup = max(1, total_steps // 4)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=recipe.learning_rate / 10,
-        decay_steps=max(1, total_steps - warmup),
-        alpha=0.01,
-        warmup_target=recipe.learning_rate,
-        warmup_steps=warmup,
-    )
-
-
-def compile_classifier(
-    model: keras.Model,
-    recipe: Recipe,
-    *,
-    total_steps: int,
-    steps_per_execution: int = 1,
-    jit_compile: bool = False,
-) -> keras.Model:
-    """Compile ``model`` with Adam, cross-entropy and accuracy, as the lab does,
-    plus the recipe's schedule and label smoothing (and XLA if asked)."""
-    loss = (
-        keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
-        if recipe.label_smoothing
-        else keras.losses.SparseCategoricalCrossentropy()
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(recipe, total_steps)),
-        loss=loss,
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-        jit_compile=jit_compile,
-    )
-    return model
-
-
-def wants_one_hot(model: keras.Model) -> bool:
-    """Whether ``model``'s compiled loss takes one-hot targets (label smoothing)."""
-    return isinstance(model.loss, keras.losses.CategoricalCrossentropy)
 
 
 def build_classifier(

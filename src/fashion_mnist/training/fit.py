@@ -1,0 +1,174 @@
+"""Training a classifier: the one training loop of the project.
+
+Shared by the ``modeling`` pipeline (one fit on all training images), the
+``cross_validation`` pipeline (one fit per fold) and the benchmark's speed
+table, so all of them train the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+
+import keras
+import numpy as np
+import pandas as pd
+
+from fashion_mnist.distribution import make_strategy
+from fashion_mnist.layers import with_standard_layers
+from fashion_mnist.networks import Architecture, build_network, with_flip_tta
+from fashion_mnist.performance import Levers
+from fashion_mnist.recipes import Recipe, compile_classifier, wants_one_hot
+
+from .custom_loop import fit_with_custom_loop
+from .data import targets, training_dataset
+from .parameters import TrainingParams
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What one ``fit`` produced besides the trained weights."""
+
+    history: pd.DataFrame  # one row per epoch: epoch, loss, accuracy[, val_...]
+    seconds: float  # wall time of fit()
+    samples: int  # training samples per epoch (without the validation part)
+    recipe: Recipe
+    levers: Levers
+    strategy: str = "none"
+    replicas: int = 1
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples * len(self.history) / self.seconds
+
+
+def _input(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, levers: Levers
+) -> dict[str, object]:
+    """``fit`` arguments for the training data: an explicit tf.data pipeline
+    (cached, reshuffled every epoch with a seeded order, batched, prefetched) or
+    the arrays themselves."""
+    if levers.input_pipeline == "arrays":
+        return {"x": images, "y": labels, "batch_size": batch_size, "shuffle": True}
+    dataset = training_dataset(images, labels, batch_size, seed)
+    return {"x": dataset, "shuffle": False}  # the pipeline shuffles
+
+
+STRATEGY_NAMES = {
+    "mirrored": "MirroredStrategy",
+    "multi_worker": "MultiWorkerMirroredStrategy",
+}
+
+
+def train_classifier(
+    architecture: Architecture,
+    images: np.ndarray,
+    labels: np.ndarray,
+    training: TrainingParams,
+    *,
+    levers: Levers | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> tuple[keras.Model, FitResult]:
+    """Build, compile and fit ``architecture`` on the images, as ``training`` says.
+
+    The seed fixes the initial weights, the augmentation and the data order.
+    The last ``validation_split`` of the images (as Keras' own option takes
+    them) is held out for validation curves. Keras' progress bar is shown in a
+    terminal; elsewhere (a log file, CI) one line per epoch. Under a
+    distribution strategy the model is built and compiled in its scope and
+    ``batch_size`` is the global batch.
+    """
+    recipe = training.recipe(architecture)
+    levers = levers or training.levers(architecture)
+    strategy = make_strategy(training.distribution)
+    replicas = strategy.num_replicas_in_sync
+    fitted = len(images) - int(len(images) * training.validation_split)
+    steps = math.ceil(fitted / recipe.batch_size)
+    name = training.distribution.strategy
+    if name != "none" and levers.steps_per_execution > 1:
+        # Keras 3.15's multi-step loop fails on distributed iterators ("You
+        # must feed a value for placeholder tensor ... while/cond/Placeholder").
+        logger.info(
+            "steps_per_execution=1 under tf.distribute (Keras' multi-step loop fails there)"
+        )
+        levers = replace(levers, steps_per_execution=1)
+    if name != "none" and levers.jit_compile:
+        logger.info("jit_compile off under tf.distribute (Keras turns it off there)")
+        levers = replace(levers, jit_compile=False)
+    with strategy.scope():
+        model = build_network(
+            architecture, recipe, seed=training.seed, dtype=levers.precision
+        )
+        compile_classifier(
+            model,
+            recipe,
+            total_steps=steps * recipe.epochs,
+            steps_per_execution=min(levers.steps_per_execution, steps),
+            jit_compile=levers.jit_compile,
+        )
+    y = targets(labels, wants_one_hot(model))
+    validation = None
+    if fitted < len(images):
+        validation = (images[fitted:], y[fitted:])
+    logger.info(
+        "Training %s (%s parameters): %s; %s",
+        architecture,
+        f"{model.count_params():,}",
+        ", ".join(f"{k}={v}" for k, v in recipe.describe().items()),
+        ", ".join(f"{k}={v}" for k, v in levers.describe().items()),
+    )
+    if name != "none":
+        logger.info(
+            "Training with %s on %d replicas (global batch %d, %s per replica)",
+            STRATEGY_NAMES[name],
+            replicas,
+            recipe.batch_size,
+            f"{recipe.batch_size / replicas:g}",
+        )
+    keras.utils.set_random_seed(training.seed)
+    started = time.perf_counter()
+    if name == "multi_worker":
+        # Keras 3's fit() fails under MultiWorkerMirroredStrategy
+        # (keras-team/keras#20585): TensorFlow's own custom loop instead.
+        table = fit_with_custom_loop(
+            model, strategy, images[:fitted], y[:fitted], recipe, training.seed
+        )
+    else:
+        history = model.fit(
+            **_input(
+                images[:fitted], y[:fitted], recipe.batch_size, training.seed, levers
+            ),
+            epochs=recipe.epochs,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+        table = pd.DataFrame(history.history)
+        table.insert(0, "epoch", np.arange(1, len(table) + 1))
+    seconds = time.perf_counter() - started
+    with strategy.scope():
+        model = finished_model(model, recipe)
+    return model, FitResult(table, seconds, fitted, recipe, levers, name, replicas)
+
+
+def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:
+    """The trained network as it is evaluated and saved: built of Keras' own
+    layers only (``layers.with_standard_layers``: the same weights, so any Keras
+    loads the file), and wrapped for flip test-time augmentation when the recipe
+    says so. Every later prediction, in this process or another, comes from
+    this model."""
+    standard = with_standard_layers(network)
+    if standard is network and not recipe.flip_tta:
+        return network
+    model = with_flip_tta(standard) if recipe.flip_tta else standard
+    compile_classifier(model, recipe, total_steps=1, steps_per_execution=1)
+    # Its optimizer's slots exist before saving, so that loading the saved
+    # model matches them (Keras warns "Skipping variable loading for
+    # optimizer" otherwise).
+    model.optimizer.build(model.trainable_variables)
+    return model
