@@ -229,6 +229,7 @@ BAD_REQUESTS = {
     "not base64": (_split("this is not base64!"), "not base64"),
     "truncated image": (None, "truncated"),  # made from a real photo below
     "empty list": (_split(), "no images"),
+    "too many images": (_split(*["x"] * 1001), "at most 1,000 are accepted"),
     "enormous image": (lambda: _split(_b64(_png(8000, 6000))), "48 megapixels"),
     "misspelled field": (
         {"dataframe_split": {"columns": ["imgae"], "data": [["x"]]}},

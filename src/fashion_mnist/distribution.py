@@ -101,7 +101,7 @@ def make_strategy(params: DistributionParams) -> tf.distribute.Strategy:
     if "TF_CONFIG" not in os.environ:
         raise DistributionError(
             "training.distribution.strategy=multi_worker needs the TF_CONFIG "
-            "environment variable describing the cluster on every worker; see the "
-            'README, "Beyond one machine".'
+            "environment variable describing the cluster on every worker; see "
+            "docs/distributed.md."
         )
     return tf.distribute.MultiWorkerMirroredStrategy()

@@ -6,7 +6,7 @@ activations (keras-team/keras-core#225, "BatchNorm is slow"); on a CPU that
 costs about as much as the convolutions around it. TensorFlow's
 ``fused_batch_norm`` does the same arithmetic in one kernel (oneDNN on CPUs,
 cuDNN on GPUs) and halves the epoch of a network with batch norm after every
-convolution (README, "Speed"). Keras has no switch for it, hence this small
+convolution (docs/modeling.md). Keras has no switch for it, hence this small
 subclass: the same weights, configuration and results as Keras' layer, only
 the training and inference passes of 4-D channels-last inputs go through the
 fused kernel; anything else (masks, renormalisation, synchronised statistics,

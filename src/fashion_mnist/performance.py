@@ -8,7 +8,7 @@
   or AMX) and XLA is off; ``mixed_float16`` on NVIDIA GPUs with tensor cores
   (compute capability 7.0 or newer; Keras scales the loss); ``float32``
   otherwise. The output layer always computes in float32. Accuracy moves by a few hundredths
-  of a point at most (measured: see the README).
+  of a point at most (measured: see docs/speed.md).
 - ``input_pipeline``: ``tf_data`` feeds the arrays through an explicit
   ``tf.data`` pipeline (cache, shuffle every epoch, batch, prefetch), so the
   next batch is ready while the current one trains; ``arrays`` hands NumPy
