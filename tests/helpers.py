@@ -149,3 +149,49 @@ def wait_until_serving(
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"{url} did not start answering:\n{log.read_text()}")
             time.sleep(0.5)
+
+
+# Started in a Python process before anything else (through sitecustomize): the
+# first call of MODULE.FUNCTION in each process announces itself in a folder and
+# waits until COUNT processes have, then goes on. A barrier, not a sleep: the
+# processes are provably inside that function at the same time.
+_BARRIER = """
+import importlib, os, pathlib, time
+folder = pathlib.Path(os.environ["TEST_BARRIER_FOLDER"])
+count = int(os.environ["TEST_BARRIER_COUNT"])
+module = importlib.import_module(os.environ["TEST_BARRIER_MODULE"])
+name = os.environ["TEST_BARRIER_FUNCTION"]
+original = getattr(module, name)
+def waiting(*args, **kwargs):
+    marker = folder / f"{os.getpid()}.inside"
+    if not marker.exists():
+        marker.write_text(repr(args[1:2])[:200])
+        deadline = time.monotonic() + 300
+        while len(list(folder.glob("*.inside"))) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other process never reached the barrier")
+            time.sleep(0.01)
+    return original(*args, **kwargs)
+setattr(module, name, waiting)
+"""
+
+
+def barrier_env(folder: Path, module: str, function: str, count: int = 2) -> dict:
+    """Environment variables that put a barrier (see ``_BARRIER``) around
+    ``module.function`` in every Python process started with them."""
+    code = folder / "code"
+    (folder / "inside").mkdir(parents=True, exist_ok=True)
+    code.mkdir(parents=True, exist_ok=True)
+    (code / "sitecustomize.py").write_text(_BARRIER)
+    return {
+        "PYTHONPATH": os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")]),
+        "TEST_BARRIER_FOLDER": str(folder / "inside"),
+        "TEST_BARRIER_COUNT": str(count),
+        "TEST_BARRIER_MODULE": module,
+        "TEST_BARRIER_FUNCTION": function,
+    }
+
+
+def inside_barrier(folder: Path) -> int:
+    """How many processes reached the barrier of ``barrier_env(folder, ...)``."""
+    return len(list((folder / "inside").glob("*.inside")))

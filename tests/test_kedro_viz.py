@@ -28,6 +28,7 @@ EXPECTED = {
     "benchmarking",
     "cross_validation",
     "inference",
+    "tuning",
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 from kedro_datasets.pickle import PickleDataset
 
 from fashion_mnist.datasets import IDXDataset
+from tests.helpers import barrier_env, inside_barrier
 
 # A modeling run on 5,000 images (a quick network and one epoch), and a
 # data_processing run on 1,000, which rewrites the same model-input files.
@@ -32,28 +33,6 @@ PROCESSING = [
     "--params",
     "data_processing.sample_limit=1000",
 ]
-
-
-# Started in each run's Python (through sitecustomize, before Kedro): a barrier
-# inside the atomic save of train_images.pkl. A run that has written its whole
-# temporary file says so and waits until the other run has too; then both
-# publish. So the two runs are provably inside the same save at once.
-BARRIER = """
-import os, pathlib, time
-folder = pathlib.Path(os.environ["TEST_SAVE_BARRIER"])
-import fashion_mnist.datasets.atomic as atomic
-publish = atomic._publish
-def _publish(partial, target):
-    if target.endswith("train_images.pkl"):
-        (folder / f"{os.getpid()}.inside").write_text(partial)
-        deadline = time.monotonic() + 300
-        while len(list(folder.glob("*.inside"))) < 2:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the other run never reached its save")
-            time.sleep(0.01)
-    publish(partial, target)
-atomic._publish = _publish
-"""
 
 
 def _start(project, args, env=None):
@@ -87,15 +66,9 @@ def test_overlapping_runs_all_succeed_with_readable_outputs(project, tmp_path):
     the same model-input pickles, inside the same save at once. Both succeed,
     each file is one run's whole array, and the modeling run trains on its
     own arrays, not the other run's."""
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    (tmp_path / "sitecustomize.py").write_text(BARRIER)
-    env = {
-        "TEST_SAVE_BARRIER": str(barrier),
-        "PYTHONPATH": os.pathsep.join(
-            [str(tmp_path), os.environ.get("PYTHONPATH", "")]
-        ),
-    }
+    # Each run, with a whole temporary file written, waits inside its first
+    # save until the other run is inside one too; then both publish.
+    env = barrier_env(tmp_path, "fashion_mnist.datasets.atomic", "_publish")
     modeling = _start(project, MODELING, env)
     processing = _start(project, PROCESSING, env)
     code, output = _finish(processing)
@@ -103,8 +76,7 @@ def test_overlapping_runs_all_succeed_with_readable_outputs(project, tmp_path):
     code, output = _finish(modeling)
     assert code == 0, output
 
-    inside = sorted(barrier.glob("*.inside"))
-    assert len(inside) == 2  # both runs were inside the save at the same time
+    assert inside_barrier(tmp_path) == 2  # both were inside a save at the same time
     raw = project / "data" / "01_raw" / "fashion-mnist"
     inputs = project / "data" / "05_model_input"
     files = {

@@ -11,6 +11,7 @@ from fashion_mnist.pipelines import (
     data_processing,
     inference,
     modeling,
+    tuning,
 )
 
 
@@ -31,5 +32,6 @@ def register_pipelines() -> dict[str, Pipeline]:
         "benchmarking": processing + benchmarking.create_pipeline(),
         "cross_validation": processing + cross_validation.create_pipeline(),
         "inference": inference.create_pipeline(),
+        "tuning": processing + tuning.create_pipeline(),
     }
     return pipelines | {"__default__": pipelines[DEFAULT_PIPELINE]}

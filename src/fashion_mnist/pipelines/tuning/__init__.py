@@ -1,0 +1,5 @@
+"""The ``tuning`` pipeline: a hyperparameter search with Optuna."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

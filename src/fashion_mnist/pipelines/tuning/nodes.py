@@ -1,0 +1,449 @@
+"""Nodes of the ``tuning`` pipeline: a hyperparameter search with Optuna.
+
+Each trial trains with the project's own training code (``train_classifier``,
+as ``modeling`` does) on the first ``tuning.sample_limit`` training images,
+holds out the last ``validation_split`` of them, and is scored on those by its
+validation accuracy (with the recipe's flip test-time augmentation). After
+every epoch the validation accuracy is reported to Optuna, whose pruner stops
+weak trials early. The study lives in a storage shared by every process that
+opens it, so a search resumes where it stopped and several processes (or
+machines, with a database) add up their trials.
+
+The search runs inside one node, as kedro-mlflow's authors advise, rather than
+as generated pipelines.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import mlflow
+import numpy as np
+import optuna
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow.entities import Metric, Param
+from mlflow.tracking import MlflowClient
+from optuna.storages import (
+    JournalStorage,
+    RDBStorage,
+    RetryHeartbeatStaleTrialCallback,
+)
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+from optuna.trial import FrozenTrial, TrialState
+from optuna_integration.keras import KerasPruningCallback
+
+from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
+
+from .params import AUGMENTATIONS, INTEGERS, SpaceSpec, TuningParams
+
+logger = logging.getLogger(__name__)
+
+MONITOR = "val_accuracy"  # what each epoch reports to the pruner
+# A trial whose process died (killed, machine lost) stops beating; after the
+# grace period another worker marks it failed and runs its parameters again.
+HEARTBEAT_SECONDS = 60
+GRACE_SECONDS = 180
+
+
+class TuningError(RuntimeError):
+    """Raised before any training when the study cannot be opened."""
+
+
+# ------------------------------------------------------------------ the study
+def _hidden_password(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show it as it was written
+        return url
+
+
+def _storage(url: str | None, journal: Path) -> optuna.storages.BaseStorage:
+    """The journal file (``url`` None), or the database at ``url``."""
+    if url is None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(
+            JournalFileBackend(str(journal), lock_obj=JournalFileOpenLock(str(journal)))
+        )
+    if "://" not in url:
+        raise TuningError(
+            f"tuning.storage: {url!r} is not a database URL. Use null for the "
+            "project's journal file (several processes on one machine), or a URL "
+            "such as postgresql+psycopg://user:password@host:5432/optuna."
+        )
+    if url.startswith("sqlite"):
+        logger.warning(
+            "tuning.storage is SQLite: fine for one process; Optuna advises against "
+            "it for several. Use null (a journal file) or PostgreSQL for those."
+        )
+    engine_kwargs = (
+        {"connect_args": {"connect_timeout": 10}} if "postgres" in url else {}
+    )
+    try:
+        return RDBStorage(
+            url,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=HEARTBEAT_SECONDS,
+            grace_period=GRACE_SECONDS,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(
+                max_retry=1
+            ),
+        )
+    except Exception as exc:
+        reason = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
+        raise TuningError(
+            f"tuning.storage: cannot open the study's database "
+            f"{_hidden_password(url)}: {reason}. Check the URL (e.g. "
+            "postgresql+psycopg://user:password@host:5432/optuna) and that the "
+            "server answers; null keeps the study in the project's journal file."
+        ) from None
+
+
+def _sampler(tuning: TuningParams) -> optuna.samplers.BaseSampler:
+    if tuning.sampler.type == "random":
+        return optuna.samplers.RandomSampler(seed=tuning.sampler.seed)
+    return optuna.samplers.TPESampler(seed=tuning.sampler.seed)
+
+
+def _pruner(tuning: TuningParams) -> optuna.pruners.BasePruner:
+    if tuning.pruner.type == "none":
+        return optuna.pruners.NopPruner()
+    return optuna.pruners.MedianPruner(
+        n_startup_trials=tuning.pruner.n_startup_trials,
+        n_warmup_steps=tuning.pruner.n_warmup_steps,
+    )
+
+
+def open_study(journal: Path, tuning: TuningParams) -> optuna.Study:
+    """Open the study ``tuning.study_name`` in its storage, creating it the
+    first time: a later run, or another process, continues the same study."""
+    storage = _storage(tuning.storage, journal)
+    study = optuna.create_study(
+        storage=storage,
+        study_name=tuning.study_name,
+        direction="maximize",
+        sampler=_sampler(tuning),
+        pruner=_pruner(tuning),
+        load_if_exists=True,
+    )
+    where = journal if tuning.storage is None else _hidden_password(tuning.storage)
+    finished = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    logger.info(
+        "Study %r in %s: %d trial(s) so far%s",
+        tuning.study_name,
+        where,
+        len(study.trials),
+        f", the best {study.best_value:.4f} (trial {study.best_trial.number})"
+        if finished
+        else "",
+    )
+    return study
+
+
+# ------------------------------------------------------------------ a trial
+def _suggest(trial: optuna.Trial, key: str, spec: SpaceSpec) -> Any:
+    if spec.choices is not None:
+        return trial.suggest_categorical(key, spec.choices)
+    if key in INTEGERS:
+        return trial.suggest_int(key, int(spec.low), int(spec.high), log=spec.log)
+    return trial.suggest_float(key, spec.low, spec.high, log=spec.log)
+
+
+def trial_settings(
+    training: TrainingParams, chosen: dict[str, Any], tuning: TuningParams
+) -> TrainingParams:
+    """The ``training`` section with a trial's values on top: what
+    ``train_classifier`` gets, as in ``modeling``."""
+    augmentation = training.augmentation.model_copy(
+        update={key: value for key, value in chosen.items() if key in AUGMENTATIONS}
+    )
+    update = {key: value for key, value in chosen.items() if key not in AUGMENTATIONS}
+    update.setdefault("epochs", tuning.epochs)
+    return training.model_copy(
+        update={
+            **update,
+            "augmentation": augmentation,
+            "validation_split": tuning.validation_split,
+        }
+    )
+
+
+def resident_megabytes() -> float | None:
+    """This process's resident memory (Linux), or None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _objective(
+    images: np.ndarray,
+    labels: np.ndarray,
+    tuning: TuningParams,
+    training: TrainingParams,
+) -> Callable[[optuna.Trial], float]:
+    def objective(trial: optuna.Trial) -> float:
+        chosen = {
+            key: _suggest(trial, key, spec) for key, spec in tuning.search_space.items()
+        }
+        settings = trial_settings(training, chosen, tuning)
+        model = None
+        try:
+            model, result = train_classifier(
+                tuning.architecture,
+                images,
+                labels,
+                settings,
+                callbacks=[KerasPruningCallback(trial, MONITOR)],
+            )
+            fitted = result.samples
+            _, _, accuracy = score_classifier(model, images[fitted:], labels[fitted:])
+            return accuracy
+        finally:
+            # TensorFlow keeps every model's graph in the process unless told
+            # to forget it: memory would grow trial after trial.
+            del model
+            keras.backend.clear_session()
+            gc.collect()
+            trial.set_user_attr("rss_mb", resident_megabytes())
+
+    return objective
+
+
+def _pruned_at(trial: FrozenTrial) -> int | None:
+    """The epoch (from 1) a pruned trial stopped after."""
+    if trial.state != TrialState.PRUNED or not trial.intermediate_values:
+        return None
+    return max(trial.intermediate_values) + 1
+
+
+def _describe(trial: FrozenTrial) -> str:
+    seconds = trial.duration.total_seconds() if trial.duration else float("nan")
+    if trial.state == TrialState.COMPLETE:
+        return f"validation {trial.value:.4f} ({seconds:.0f} s)"
+    if trial.state == TrialState.PRUNED:
+        last = trial.intermediate_values.get(
+            max(trial.intermediate_values or [0]), math.nan
+        )
+        return f"validation {last:.4f} (pruned at epoch {_pruned_at(trial)}, {seconds:.0f} s)"
+    return f"{trial.state.name.lower()} ({seconds:.0f} s)"
+
+
+class _TrialLog:
+    """After each trial of this run: a log line, and (with tracking on) a nested
+    MLflow run under the run's own, with the trial's parameters, validation
+    accuracy per epoch, state and value."""
+
+    def __init__(self, total: int | None, parent: str | None) -> None:
+        self.total = total
+        self.parent = parent
+        self.done = 0
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self.done += 1
+        count = f"{self.done}/{self.total}" if self.total else str(self.done)
+        logger.info("[%s] trial %d: %s", count, trial.number, _describe(trial))
+        if self.parent:
+            _record_in_mlflow(trial, self.parent)
+
+
+def _record_in_mlflow(trial: FrozenTrial, parent_run_id: str) -> None:
+    client = MlflowClient()
+    parent = client.get_run(parent_run_id)
+    started = int(trial.datetime_start.timestamp() * 1000)
+    ended = (
+        int(trial.datetime_complete.timestamp() * 1000)
+        if trial.datetime_complete
+        else None
+    )
+    run = client.create_run(
+        parent.info.experiment_id,
+        start_time=started,
+        run_name=f"{parent.info.run_name}-trial-{trial.number}",
+        tags={
+            "mlflow.parentRunId": parent_run_id,
+            "pipeline": "tuning",
+            "trial": str(trial.number),
+            "state": trial.state.name,
+        },
+    )
+    metrics = [
+        Metric(MONITOR, float(value), started, int(step) + 1)
+        for step, value in sorted(trial.intermediate_values.items())
+    ]
+    if trial.value is not None:
+        metrics.append(
+            Metric("validation_accuracy", float(trial.value), ended or started, 0)
+        )
+    if trial.duration is not None:
+        metrics.append(
+            Metric("seconds", trial.duration.total_seconds(), ended or started, 0)
+        )
+    client.log_batch(
+        run.info.run_id,
+        metrics=metrics,
+        params=[Param(key, str(value)) for key, value in trial.params.items()],
+    )
+    status = "FAILED" if trial.state == TrialState.FAIL else "FINISHED"
+    client.set_terminated(run.info.run_id, status=status, end_time=ended)
+
+
+def search_recipes(
+    study: optuna.Study,
+    images: np.ndarray,
+    labels: np.ndarray,
+    tuning: TuningParams,
+    training: TrainingParams,
+) -> pd.DataFrame:
+    """Run ``tuning.n_trials`` more trials (or until ``tuning.timeout``).
+
+    Returns:
+        Every trial of the study so far (this run's and earlier ones'): number,
+        state, validation accuracy, seconds, the epoch a pruned trial stopped
+        after, the process's memory after it, and its parameters.
+    """
+    images, labels = images[: tuning.sample_limit], labels[: tuning.sample_limit]
+    held_out = int(len(images) * tuning.validation_split)
+    logger.info(
+        "Searching %s: %s trial(s)%s, each at most %d epochs on %d training images "
+        "and scored on the %d after them",
+        tuning.architecture,
+        tuning.n_trials or "unlimited",
+        f", at most {tuning.timeout:g} s" if tuning.timeout else "",
+        tuning.epochs,
+        len(images) - held_out,
+        held_out,
+    )
+    active = mlflow.active_run()
+    log = _TrialLog(tuning.n_trials, active.info.run_id if active else None)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial, ours
+    study.optimize(
+        _objective(images, labels, tuning, training),
+        n_trials=tuning.n_trials,
+        timeout=tuning.timeout,
+        callbacks=[log],
+    )
+    return trials_table(study)
+
+
+def trials_table(study: optuna.Study) -> pd.DataFrame:
+    """One row per trial of the study."""
+    rows = []
+    for trial in study.trials:
+        rows.append(
+            {
+                "number": trial.number,
+                "state": trial.state.name,
+                "validation_accuracy": trial.value,
+                "seconds": trial.duration.total_seconds() if trial.duration else None,
+                "pruned_at_epoch": _pruned_at(trial),
+                "rss_mb": trial.user_attrs.get("rss_mb"),
+                "started": trial.datetime_start.isoformat(timespec="seconds")
+                if trial.datetime_start
+                else None,
+                **{f"param_{key}": value for key, value in trial.params.items()},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ reports
+def _message_figure(text: str) -> Figure:
+    figure = Figure(figsize=(8, 4))
+    figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=12)
+    return figure
+
+
+def plot_search_history(study: optuna.Study, trials: pd.DataFrame) -> Figure:
+    """Optuna's optimisation history: each trial's validation accuracy, and the
+    best so far. (``trials`` makes it wait for the search.)"""
+    if not (trials["state"] == "COMPLETE").any():
+        return _message_figure("No trial has finished yet.")
+    axis = optuna.visualization.matplotlib.plot_optimization_history(
+        study, target_name="validation accuracy"
+    )
+    axis.set_title(f"Optimisation history of study {study.study_name!r}")
+    return axis.figure
+
+
+def plot_parameter_importances(study: optuna.Study, trials: pd.DataFrame) -> Figure:
+    """Optuna's parameter importances (how much of the variation in validation
+    accuracy each parameter explains)."""
+    finished = trials[trials["state"] == "COMPLETE"]
+    varied = [c for c in trials if c.startswith("param_") and finished[c].nunique() > 1]
+    if len(finished) < 2 or not varied:
+        return _message_figure("Too few finished trials to rank the parameters.")
+    axis = optuna.visualization.matplotlib.plot_param_importances(
+        study, target_name="validation accuracy"
+    )
+    return axis.figure
+
+
+def _params_argument(architecture: str, params: dict[str, Any]) -> str:
+    def key(name: str) -> str:
+        return (
+            f"training.augmentation.{name}"
+            if name in AUGMENTATIONS
+            else f"training.{name}"
+        )
+
+    def value(item: Any) -> str:
+        if isinstance(item, bool):
+            return str(item).lower()
+        if isinstance(item, float):
+            return f"{item:.4g}"
+        return str(item)
+
+    pairs = [f"model.architecture={architecture}"] + [
+        f"{key(name)}={value(item)}" for name, item in sorted(params.items())
+    ]
+    return ",".join(pairs)
+
+
+def report_best(
+    study: optuna.Study, trials: pd.DataFrame, tuning: TuningParams
+) -> dict[str, Any]:
+    """The best trial so far, and the ``kedro run`` that trains it on all the
+    data in ``modeling``."""
+    finished = trials[trials["state"] == "COMPLETE"]
+    if finished.empty:
+        logger.warning("No trial has finished yet: nothing to recommend.")
+        return {"study": study.study_name, "trials": len(trials), "best": None}
+    best = study.best_trial
+    params = dict(best.params)
+    if "epochs" not in params:
+        params["epochs"] = tuning.epochs
+    command = f'kedro run --params "{_params_argument(tuning.architecture, params)}"'
+    logger.info(
+        "Best: trial %d, validation accuracy %.4f, %s. Train it on all the data "
+        "with: %s",
+        best.number,
+        best.value,
+        ", ".join(f"{k}={v}" for k, v in sorted(best.params.items())),
+        command,
+    )
+    return {
+        "study": study.study_name,
+        "trials": len(trials),
+        "complete": int(len(finished)),
+        "pruned": int((trials["state"] == "PRUNED").sum()),
+        "best": {
+            "number": best.number,
+            "validation_accuracy": best.value,
+            "params": best.params,
+        },
+        "command": command,
+    }

@@ -1,0 +1,149 @@
+"""The tuning pipeline's parameters and nodes, on small data."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from fashion_mnist.pipelines.tuning.nodes import (
+    TuningError,
+    open_study,
+    report_best,
+    search_recipes,
+    trial_settings,
+)
+from fashion_mnist.pipelines.tuning.params import TuningParams
+from fashion_mnist.training import TrainingParams
+from tests.helpers import separable_data
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"search_space": {"learning_rat": {"low": 0.1, "high": 1}}}, "learning_rat"),
+        (
+            {"search_space": {"label_smoothing": {"low": 0.3, "high": 0.1}}},
+            "must be below high",
+        ),
+        (
+            {"search_space": {"learning_rate": {"low": 0.0, "high": 0.1, "log": True}}},
+            "through zero",
+        ),
+        ({"search_space": {"flip": {"low": 0, "high": 1}}}, "takes choices"),
+        (
+            {"search_space": {"epochs": {"low": 2, "high": 30}}},
+            "above the per-trial budget",
+        ),
+        ({"search_space": {"schedule": {"choices": ["cyclic"]}}}, "unknown schedules"),
+        ({"search_space": {"batch_size": {"choices": []}}}, "must not be empty"),
+        ({"architecture": "resnet"}, "architecture"),
+        ({"validation_split": 0.0}, "validation_split"),
+        ({"n_trial": 3}, "n_trial"),
+    ],
+)
+def test_bad_parameters_are_refused_naming_the_problem(value, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        TuningParams.model_validate(value)
+
+
+def test_a_trial_trains_with_the_training_section_and_its_own_values():
+    training = TrainingParams(seed=7, performance={"precision": "float32"})
+    tuning = TuningParams(epochs=5, validation_split=0.25)
+    settings = trial_settings(
+        training, {"learning_rate": 0.002, "erasing": 0.3, "batch_size": 64}, tuning
+    )
+    assert (settings.learning_rate, settings.batch_size) == (0.002, 64)
+    assert settings.augmentation.erasing == 0.3  # under training.augmentation
+    assert settings.epochs == 5  # the budget, as no range was searched
+    assert settings.validation_split == 0.25
+    assert settings.seed == 7 and settings.performance.precision == "float32"
+    assert trial_settings(training, {"epochs": 3}, tuning).epochs == 3
+
+
+@pytest.mark.parametrize(
+    ("storage", "message"),
+    [
+        ("postgres//user@127.0.0.1/optuna", "is not a database URL"),
+        ("postgress://user:secret@127.0.0.1:5/optuna", "cannot open"),
+        ("postgresql+psycopg://user:secret@127.0.0.1:9/optuna", "cannot open"),
+    ],
+)
+def test_a_storage_that_cannot_be_opened_is_named_without_its_password(
+    tmp_path, storage, message
+):
+    with pytest.raises(TuningError, match=message) as info:
+        open_study(tmp_path / "tuning.journal", TuningParams(storage=storage))
+    assert "secret" not in str(info.value)
+    assert "tuning.storage" in str(info.value)
+
+
+def test_a_search_records_every_trial_resumes_and_recommends_the_best(tmp_path, caplog):
+    images, labels = separable_data(300)
+    tuning = TuningParams(
+        architecture="mlp",
+        n_trials=3,
+        epochs=2,
+        sample_limit=250,  # the other 50 images are never seen
+        validation_split=0.2,
+        search_space={"learning_rate": {"low": 0.001, "high": 0.01, "log": True}},
+        pruner={"type": "none"},
+    )
+    journal = tmp_path / "tuning.journal"
+    with caplog.at_level(logging.INFO):
+        study = open_study(journal, tuning)
+        first = search_recipes(study, images, labels, tuning, TrainingParams())
+    assert list(first["number"]) == [0, 1, 2]
+    assert set(first["state"]) == {"COMPLETE"}
+    lines = re.findall(
+        r"\[(\d)/3\] trial (\d): validation ([01]\.\d{4}) \((\d+) s\)", caplog.text
+    )
+    assert [(done, number) for done, number, _, _ in lines] == [
+        ("1", "0"),
+        ("2", "1"),
+        ("3", "2"),
+    ]
+    # The values are each trial's accuracy on the 50 held-out images.
+    for (_, _, shown, _), value in zip(
+        lines, first["validation_accuracy"], strict=True
+    ):
+        assert float(shown) == pytest.approx(value, abs=5e-5)
+        assert round(value * 50) == pytest.approx(value * 50, abs=1e-6)
+
+    # Another run continues the same study, from the journal file.
+    again = open_study(journal, tuning)
+    table = search_recipes(again, images, labels, tuning, TrainingParams())
+    assert list(table["number"]) == [0, 1, 2, 3, 4, 5]
+    best = report_best(again, table, tuning)
+    top = table.loc[table["validation_accuracy"].idxmax()]
+    assert best["best"]["number"] == top["number"]
+    rate = best["best"]["params"]["learning_rate"]
+    assert best["command"] == (
+        'kedro run --params "model.architecture=mlp,training.epochs=2,'
+        f'training.learning_rate={rate:.4g}"'
+    )
+
+
+def test_weak_trials_are_pruned_after_the_warm_up_epochs(tmp_path):
+    """A learning rate of 1e-6 learns nothing: after the warm-up epoch its
+    validation accuracy is below the median of the earlier trials, and it stops."""
+    images, labels = separable_data(300)
+    tuning = TuningParams(
+        architecture="mlp",
+        n_trials=3,
+        epochs=4,
+        sample_limit=300,
+        search_space={"learning_rate": {"choices": [0.005, 1e-6]}},
+        pruner={"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1},
+    )
+    study = open_study(tmp_path / "tuning.journal", tuning)
+    for rate in (0.005, 0.005, 1e-6):
+        study.enqueue_trial({"learning_rate": rate})
+    table = search_recipes(study, images, labels, tuning, TrainingParams())
+    assert list(table["state"]) == ["COMPLETE", "COMPLETE", "PRUNED"]
+    # Reported after epoch 1 (the warm-up, not judged) and epoch 2 (judged).
+    assert table["pruned_at_epoch"].iloc[2] == 2
+    assert all(np.isfinite(table["rss_mb"])) and (table["rss_mb"] > 0).all()
