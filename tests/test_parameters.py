@@ -12,13 +12,13 @@ from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
 from fashion_mnist.pipelines.inference.params import InferenceParams
-from fashion_mnist.pipelines.tuning.params import TuningParams
 from fashion_mnist.pipelines.modeling.params import (
     AccuracyCheckParams,
     FiguresParams,
     ModelParams,
     TrainingParams,
 )
+from fashion_mnist.pipelines.tuning.params import TuningParams
 from tests.helpers import PROJECT_ROOT
 
 MODELS = {
