@@ -15,9 +15,9 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from fashion_mnist.datasets import MlflowImageClassifierDataset
+from fashion_mnist.inference import prediction_table, prepare_images
 from fashion_mnist.networks import build_classifier
-from fashion_mnist.pipelines.inference.nodes import predict_new_images, prediction_table
-from fashion_mnist.pipelines.inference.preprocessing import prepare_images
+from fashion_mnist.pipelines.inference.nodes import predict_new_images
 from fashion_mnist.serving import ClassifierPackage
 
 NAME = "fashion_mnist_classifier"

@@ -195,6 +195,7 @@ def _workers(project: Path, params: str, env: dict, count: int = 2) -> list[str]
     return outputs
 
 
+@pytest.mark.slow  # several processes and a server: the full tier
 def test_two_runs_started_together_share_one_study_and_their_trials_add_up(
     project, tmp_path
 ):
@@ -276,6 +277,7 @@ def postgres():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_workers_share_a_study_in_a_real_postgresql_server(project, tmp_path, postgres):
     env = barrier_env(
         tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"

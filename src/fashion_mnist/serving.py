@@ -43,14 +43,15 @@ from mlflow.pyfunc import PythonModel
 from mlflow.types.schema import AnyType, ColSpec, Schema
 from PIL import Image
 
-from fashion_mnist.pipelines.inference.nodes import TOP_K, prediction_table
-from fashion_mnist.pipelines.inference.predictor import Predictor
-from fashion_mnist.pipelines.inference.preprocessing import (
+from fashion_mnist.inference import (
+    TOP_K,
     ImageError,
+    Predictor,
     checked_image,
     image_from_pixels,
     in_parallel,
     open_image,
+    prediction_table,
     prepare_images,
 )
 

@@ -12,20 +12,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from fashion_mnist.data_spec import CLASS_NAMES
+from fashion_mnist.inference import (
+    ImageError,
+    Predictor,
+    checked_image,
+    prediction_table,
+    prepare_images,
+)
 from fashion_mnist.plotting import plot_image_grid
 
 from .params import InferenceParams
-from .predictor import Predictor
-from .preprocessing import ImageError, checked_image, prepare_images
 
 logger = logging.getLogger(__name__)
 
-TOP_K = 3
-PREDICTION_COLUMNS = ["object_found", "predicted_class", "probability"] + [
-    f"top{rank}_{what}"
-    for rank in range(1, TOP_K + 1)
-    for what in ("class", "probability")
-]
 MAX_PICTURED = 50
 NO_OBJECT = "no object found"
 # Files that operating systems and file managers leave in folders (compared in
@@ -92,29 +91,6 @@ def prepare_new_images(
 def predict_new_images(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
     """Class probabilities of each image from the saved classifier."""
     return Predictor(classifier)(images)
-
-
-def prediction_table(
-    probabilities: np.ndarray, object_found: list[bool]
-) -> pd.DataFrame:
-    """One row per image: whether an object was found, the predicted class, its
-    probability and the top three (probabilities rounded to 4 digits).
-
-    An image with no object gets ``object_found = False`` and empty prediction
-    columns: there is nothing to classify, so no class is guessed.
-    """
-    ranked = np.argsort(-probabilities, axis=1)[:, :TOP_K]
-    rows = []
-    for probs, top, found in zip(probabilities, ranked, object_found, strict=True):
-        row: dict[str, object] = {"object_found": bool(found)}
-        if found:
-            row["predicted_class"] = CLASS_NAMES[top[0]]
-            row["probability"] = round(float(probs[top[0]]), 4)
-            for rank, index in enumerate(top, start=1):
-                row[f"top{rank}_class"] = CLASS_NAMES[index]
-                row[f"top{rank}_probability"] = round(float(probs[index]), 4)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
 def tabulate_predictions(
