@@ -199,13 +199,13 @@ def _workers(project: Path, params: str, env: dict, count: int = 2) -> list[str]
 def test_two_runs_started_together_share_one_study_and_their_trials_add_up(
     project, tmp_path
 ):
-    # Each process, at its first trial's training, waits until the other is
-    # training one too: the two provably work on the study at the same time.
+    # Each run's first trial process, at its training, waits until the other
+    # run's is training too: the two provably work on the study at once.
     env = barrier_env(
         tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
     )
     _workers(project, TINY_CLI, env)
-    assert inside_barrier(tmp_path) == 2
+    assert inside_barrier(tmp_path) >= 2  # (one marker per trial process)
     trials = _study(project).trials
     assert sorted(trial.number for trial in trials) == [0, 1, 2, 3]
     assert all(trial.state == TrialState.COMPLETE for trial in trials)
@@ -283,7 +283,7 @@ def test_workers_share_a_study_in_a_real_postgresql_server(project, tmp_path, po
         tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
     )
     outputs = _workers(project, f"{TINY_CLI},tuning.storage={postgres}", env)
-    assert inside_barrier(tmp_path) == 2
+    assert inside_barrier(tmp_path) >= 2  # (one marker per trial process)
     study = optuna.load_study(study_name="fashion_mnist", storage=postgres)
     assert sorted(trial.number for trial in study.trials) == [0, 1, 2, 3]
     assert all(trial.state == TrialState.COMPLETE for trial in study.trials)

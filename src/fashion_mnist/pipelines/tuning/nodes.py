@@ -10,14 +10,25 @@ opens it, so a search resumes where it stopped and several processes (or
 machines, with a database) add up their trials.
 
 The search runs inside one node, as kedro-mlflow's authors advise, rather than
-as generated pipelines.
+as generated pipelines. Each trial trains in a Python process of its own
+(``trial.py``), which ends with it: TensorFlow keeps memory from every model it
+has traced and run (here about 20 MB a trial of ``cnn_bn``, even after
+``keras.backend.clear_session()`` and ``gc.collect()``; optuna#1178,
+keras#20552), so the search process itself stays as small as it starts. The
+trial processes share the study through its storage, like any other worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import logging
 import math
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +50,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 from optuna_integration.keras import KerasPruningCallback
 
+from fashion_mnist.hooks import Terminated
 from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
 
 from .params import AUGMENTATIONS, INTEGERS, SpaceSpec, TuningParams
@@ -218,7 +230,6 @@ def _objective(
             del model
             keras.backend.clear_session()
             gc.collect()
-            trial.set_user_attr("rss_mb", resident_megabytes())
 
     return objective
 
@@ -301,46 +312,134 @@ def _record_in_mlflow(trial: FrozenTrial, parent_run_id: str) -> None:
     client.set_terminated(run.info.run_id, status=status, end_time=ended)
 
 
+def _sampler_for(tuning: TuningParams, offset: int) -> optuna.samplers.BaseSampler:
+    """The sampler of a trial process: seeded with the sampler's seed plus the
+    number of trials before it, so each process draws anew, reproducibly."""
+    seed = None if tuning.sampler.seed is None else tuning.sampler.seed + offset
+    return _sampler(
+        tuning.model_copy(
+            update={"sampler": tuning.sampler.model_copy(update={"seed": seed})}
+        )
+    )
+
+
+def run_trial(job: dict[str, Any]) -> int:
+    """One trial of the study, in this process (``trial.py`` calls it); its number."""
+    tuning = TuningParams.model_validate(job["tuning"])
+    training = TrainingParams.model_validate(job["training"])
+    study = optuna.load_study(
+        study_name=tuning.study_name,
+        storage=_storage(tuning.storage, Path(job["journal"])),
+        sampler=_sampler_for(tuning, job["offset"]),
+        pruner=_pruner(tuning),
+    )
+    images = np.load(job["images"], mmap_mode="r")
+    labels = np.load(job["labels"])
+    numbers: list[int] = []
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study.optimize(
+        _objective(images, labels, tuning, training),
+        n_trials=1,
+        callbacks=[lambda _, trial: numbers.append(trial.number)],
+    )
+    return numbers[0]
+
+
+def _one_trial_process(job: dict[str, Any], folder: Path) -> int:
+    """Run ``run_trial(job)`` in a new Python process; the trial's number."""
+    job_file, result = folder / "job.json", folder / "trial.txt"
+    result.unlink(missing_ok=True)
+    job_file.write_text(json.dumps({**job, "result": str(result)}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fashion_mnist.pipelines.tuning.trial", str(job_file)]
+    )
+    try:
+        code = process.wait()
+    except KeyboardInterrupt as stop:
+        # Ctrl-C reaches the trial process too (the terminal signals both);
+        # SIGTERM (the hooks' Terminated) only this one, so it is passed on.
+        # Either way the trial process marks its trial failed and ends.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0 if isinstance(stop, Terminated) else 30)
+        if process.poll() is None:
+            process.terminate()  # SIGTERM on POSIX
+        process.wait()
+        raise
+    if code != 0 or not result.exists():
+        raise TuningError(
+            f"A trial process failed (exit code {code}); its error is printed above. "
+            "The trial is marked failed in the study."
+        )
+    return int(result.read_text())
+
+
 def search_recipes(
     study: optuna.Study,
+    journal: Path,
     images: np.ndarray,
     labels: np.ndarray,
     tuning: TuningParams,
     training: TrainingParams,
 ) -> pd.DataFrame:
-    """Run ``tuning.n_trials`` more trials (or until ``tuning.timeout``).
+    """Run ``tuning.n_trials`` more trials (or until ``tuning.timeout``), each in
+    a process of its own.
 
     Returns:
         Every trial of the study so far (this run's and earlier ones'): number,
         state, validation accuracy, seconds, the epoch a pruned trial stopped
-        after, the process's memory after it, and its parameters.
+        after, this process's memory after each of its trials, and the
+        parameters.
     """
     images, labels = images[: tuning.sample_limit], labels[: tuning.sample_limit]
     held_out = int(len(images) * tuning.validation_split)
     logger.info(
         "Searching %s: %s trial(s)%s, each at most %d epochs on %d training images "
-        "and scored on the %d after them",
+        "and scored on the %d after them (memory now %.0f MB)",
         tuning.architecture,
         tuning.n_trials or "unlimited",
         f", at most {tuning.timeout:g} s" if tuning.timeout else "",
         tuning.epochs,
         len(images) - held_out,
         held_out,
+        resident_megabytes() or float("nan"),
     )
     active = mlflow.active_run()
     log = _TrialLog(tuning.n_trials, active.info.run_id if active else None)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial, ours
-    study.optimize(
-        _objective(images, labels, tuning, training),
-        n_trials=tuning.n_trials,
-        timeout=tuning.timeout,
-        callbacks=[log],
-    )
-    return trials_table(study)
+    memory: dict[int, float | None] = {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="fashion-mnist-tuning-") as temporary:
+        folder = Path(temporary)
+        np.save(folder / "images.npy", np.ascontiguousarray(images))
+        np.save(folder / "labels.npy", np.ascontiguousarray(labels))
+        job = {
+            "tuning": tuning.model_dump(mode="json"),
+            "training": training.model_dump(mode="json"),
+            "journal": str(journal),
+            "images": str(folder / "images.npy"),
+            "labels": str(folder / "labels.npy"),
+        }
+        count = 0
+        while tuning.n_trials is None or count < tuning.n_trials:
+            if tuning.timeout and time.monotonic() - started >= tuning.timeout:
+                logger.info("Time is up (tuning.timeout = %g s).", tuning.timeout)
+                break
+            offset = len(study.get_trials(deepcopy=False))
+            number = _one_trial_process({**job, "offset": offset}, folder)
+            count += 1
+            memory[number] = resident_megabytes()
+            (trial,) = [
+                t for t in study.get_trials(deepcopy=False) if t.number == number
+            ]
+            log(study, trial)
+    return trials_table(study, memory)
 
 
-def trials_table(study: optuna.Study) -> pd.DataFrame:
-    """One row per trial of the study."""
+def trials_table(
+    study: optuna.Study, memory: dict[int, float | None] | None = None
+) -> pd.DataFrame:
+    """One row per trial of the study (``memory``: the search process's
+    resident memory after each of this run's trials)."""
+    memory = memory or {}
     rows = []
     for trial in study.trials:
         rows.append(
@@ -350,7 +449,7 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
                 "validation_accuracy": trial.value,
                 "seconds": trial.duration.total_seconds() if trial.duration else None,
                 "pruned_at_epoch": _pruned_at(trial),
-                "rss_mb": trial.user_attrs.get("rss_mb"),
+                "search_process_mb": memory.get(trial.number),
                 "started": trial.datetime_start.isoformat(timespec="seconds")
                 if trial.datetime_start
                 else None,

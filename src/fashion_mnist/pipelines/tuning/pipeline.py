@@ -26,6 +26,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 search_recipes,
                 inputs=[
                     "tuning_study",
+                    "tuning_journal",
                     "train_images",
                     "train_labels",
                     "params:tuning",
