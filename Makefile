@@ -36,7 +36,8 @@ serve: install
 	  --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
 
 # The quick tier: everything but the tests marked slow (the full-data training
-# run and the install into a fresh clone).
+# run, the install into a fresh clone, the notebook, multi-worker training and
+# the multi-process tuning tests; see pyproject.toml and docs/development.md).
 test: install
 	$(BIN)/ruff check src tests scripts notebooks
 	$(BIN)/pytest -m "not slow"

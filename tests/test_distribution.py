@@ -108,6 +108,7 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
     assert model.name == "mlp" and model.count_params() == 407_050
 
 
+@pytest.mark.slow  # two training processes: the full tier (mirrored stays quick)
 def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path):
     ports = [free_port(), free_port()]
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}

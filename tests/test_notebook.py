@@ -59,6 +59,7 @@ def _outputs(cell, mime: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # executes the whole notebook: the full tier
 def test_notebook_walks_through_the_lab(executed):
     notebook, project = executed
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]

@@ -52,6 +52,7 @@ def _study(project: Path, name: str = "fashion_mnist") -> optuna.Study:
     return optuna.load_study(study_name=name, storage=storage)
 
 
+@pytest.mark.slow  # tuning subprocesses under a real session: the full tier
 def test_a_run_records_every_trial_in_mlflow_and_writes_its_reports(
     project, monkeypatch
 ):
@@ -119,6 +120,7 @@ def test_bad_input_stops_the_run_before_any_training(project, caplog, tuning, ex
     assert not (project / "data" / "08_reporting" / "tuning.xlsx").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
 def test_a_run_stopped_with_sigterm_leaves_no_running_trial_and_the_next_goes_on(
     project,

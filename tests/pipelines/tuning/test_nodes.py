@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import threading
+import time
 
+import optuna
 import pytest
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
 from pydantic import ValidationError
 
 from fashion_mnist.pipelines.tuning.nodes import (
@@ -17,7 +25,7 @@ from fashion_mnist.pipelines.tuning.nodes import (
 )
 from fashion_mnist.pipelines.tuning.params import TuningParams
 from fashion_mnist.training import TrainingParams
-from tests.helpers import separable_data
+from tests.helpers import barrier_env, separable_data
 
 
 @pytest.mark.parametrize(
@@ -125,6 +133,7 @@ def test_a_search_records_every_trial_resumes_and_recommends_the_best(tmp_path, 
     )
 
 
+@pytest.mark.slow  # three trial processes: the full tier
 def test_weak_trials_are_pruned_after_the_warm_up_epochs(tmp_path):
     """A learning rate of 1e-6 learns nothing: after the warm-up epoch its
     validation accuracy is below the median of the earlier trials, and it stops."""
@@ -147,3 +156,54 @@ def test_weak_trials_are_pruned_after_the_warm_up_epochs(tmp_path):
     assert table["pruned_at_epoch"].iloc[2] == 2
     # Each trial trained in a process of its own: this one only waited.
     assert table["search_process_mb"].notna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")
+def test_a_trial_process_killed_outright_leaves_its_trial_failed(tmp_path, monkeypatch):
+    """A trial process that cannot end its own trial (kill -9, the OOM killer):
+    the search marks that trial failed, so none stays RUNNING."""
+    images, labels = separable_data(300)
+    tuning = TuningParams(
+        architecture="mlp",
+        n_trials=2,
+        epochs=1,
+        sample_limit=300,
+        search_space={"learning_rate": {"low": 0.001, "high": 0.01, "log": True}},
+        pruner={"type": "none"},
+    )
+    # The trial process, inside train_classifier (its trial begun), waits at a
+    # barrier for a second process that never comes; it is killed there.
+    barrier = tmp_path / "barrier"
+    env = barrier_env(
+        barrier, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+    )
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    killed: list[int] = []
+
+    def kill_the_trial_process_inside_its_training() -> None:
+        deadline = time.monotonic() + 300
+        while not (markers := list((barrier / "inside").glob("*.inside"))):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        pid = int(markers[0].name.split(".")[0])
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    killer = threading.Thread(target=kill_the_trial_process_inside_its_training)
+    killer.start()
+    journal = tmp_path / "tuning.journal"
+    study = open_study(journal, tuning)
+    try:
+        with pytest.raises(TuningError, match=r"exit code -9"):
+            search_recipes(study, journal, images, labels, tuning, TrainingParams())
+    finally:
+        killer.join()
+    assert killed, "the trial process never reached its training"
+    stored = optuna.load_study(
+        study_name=tuning.study_name,
+        storage=JournalStorage(JournalFileBackend(str(journal))),
+    )
+    assert [trial.state for trial in stored.trials] == [TrialState.FAIL]

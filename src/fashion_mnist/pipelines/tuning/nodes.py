@@ -206,8 +206,13 @@ def _objective(
     labels: np.ndarray,
     tuning: TuningParams,
     training: TrainingParams,
+    started: Path | None = None,
 ) -> Callable[[optuna.Trial], float]:
     def objective(trial: optuna.Trial) -> float:
+        if started is not None:
+            # For the search process: which trial to mark failed should this
+            # process die without doing it (kill -9, the kernel's OOM killer).
+            started.write_text(str(trial.number))
         chosen = {
             key: _suggest(trial, key, spec) for key, spec in tuning.search_space.items()
         }
@@ -338,18 +343,34 @@ def run_trial(job: dict[str, Any]) -> int:
     numbers: list[int] = []
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(
-        _objective(images, labels, tuning, training),
+        _objective(images, labels, tuning, training, Path(job["started"])),
         n_trials=1,
         callbacks=[lambda _, trial: numbers.append(trial.number)],
     )
     return numbers[0]
 
 
-def _one_trial_process(job: dict[str, Any], folder: Path) -> int:
+def _fail_if_left_running(study: optuna.Study, started: Path) -> None:
+    """Mark failed the trial a dead trial process left RUNNING, if any: one it
+    could not end itself (killed with SIGKILL, by the OOM killer)."""
+    if not started.exists():
+        return  # it died before its trial began
+    number = int(started.read_text())
+    (trial,) = [t for t in study.get_trials(deepcopy=False) if t.number == number]
+    if trial.state == TrialState.RUNNING:
+        study.tell(number, state=TrialState.FAIL)
+        logger.warning("Trial %d's process died; the trial is marked failed.", number)
+
+
+def _one_trial_process(job: dict[str, Any], folder: Path, study: optuna.Study) -> int:
     """Run ``run_trial(job)`` in a new Python process; the trial's number."""
     job_file, result = folder / "job.json", folder / "trial.txt"
+    started = folder / "started.txt"
     result.unlink(missing_ok=True)
-    job_file.write_text(json.dumps({**job, "result": str(result)}))
+    started.unlink(missing_ok=True)
+    job_file.write_text(
+        json.dumps({**job, "result": str(result), "started": str(started)})
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "fashion_mnist.pipelines.tuning.trial", str(job_file)]
     )
@@ -364,8 +385,10 @@ def _one_trial_process(job: dict[str, Any], folder: Path) -> int:
         if process.poll() is None:
             process.terminate()  # SIGTERM on POSIX
         process.wait()
+        _fail_if_left_running(study, started)
         raise
     if code != 0 or not result.exists():
+        _fail_if_left_running(study, started)
         raise TuningError(
             f"A trial process failed (exit code {code}); its error is printed above. "
             "The trial is marked failed in the study."
@@ -424,7 +447,7 @@ def search_recipes(
                 logger.info("Time is up (tuning.timeout = %g s).", tuning.timeout)
                 break
             offset = len(study.get_trials(deepcopy=False))
-            number = _one_trial_process({**job, "offset": offset}, folder)
+            number = _one_trial_process({**job, "offset": offset}, folder, study)
             count += 1
             memory[number] = resident_megabytes()
             (trial,) = [
