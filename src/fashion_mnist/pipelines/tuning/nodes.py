@@ -479,7 +479,11 @@ def trials_table(
                 **{f"param_{key}": value for key, value in trial.params.items()},
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        # An epoch is a whole number, blank for a trial that was not pruned.
+        table["pruned_at_epoch"] = table["pruned_at_epoch"].astype("Int64")
+    return table
 
 
 # ------------------------------------------------------------------ reports
