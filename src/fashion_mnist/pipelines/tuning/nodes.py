@@ -12,7 +12,7 @@ machines, with a database) add up their trials.
 The search runs inside one node, as kedro-mlflow's authors advise, rather than
 as generated pipelines. Each trial trains in a Python process of its own
 (``trial.py``), which ends with it: TensorFlow keeps memory from every model it
-has traced and run (here about 20 MB a trial of ``cnn_bn``, even after
+has traced and run (here about 25 MB a trial of ``cnn_bn``, even after
 ``keras.backend.clear_session()`` and ``gc.collect()``; optuna#1178,
 keras#20552), so the search process itself stays as small as it starts. The
 trial processes share the study through its storage, like any other worker.
@@ -206,13 +206,12 @@ def _objective(
     labels: np.ndarray,
     tuning: TuningParams,
     training: TrainingParams,
-    started: Path | None = None,
+    started: Path,
 ) -> Callable[[optuna.Trial], float]:
     def objective(trial: optuna.Trial) -> float:
-        if started is not None:
-            # For the search process: which trial to mark failed should this
-            # process die without doing it (kill -9, the kernel's OOM killer).
-            started.write_text(str(trial.number))
+        # For the search process: which trial to mark failed should this
+        # process die without doing it (kill -9, the kernel's OOM killer).
+        started.write_text(str(trial.number))
         chosen = {
             key: _suggest(trial, key, spec) for key, spec in tuning.search_space.items()
         }
@@ -350,14 +349,18 @@ def run_trial(job: dict[str, Any]) -> int:
     return numbers[0]
 
 
+def _trial_numbered(study: optuna.Study, number: int) -> FrozenTrial:
+    (trial,) = [t for t in study.get_trials(deepcopy=False) if t.number == number]
+    return trial
+
+
 def _fail_if_left_running(study: optuna.Study, started: Path) -> None:
     """Mark failed the trial a dead trial process left RUNNING, if any: one it
     could not end itself (killed with SIGKILL, by the OOM killer)."""
     if not started.exists():
         return  # it died before its trial began
     number = int(started.read_text())
-    (trial,) = [t for t in study.get_trials(deepcopy=False) if t.number == number]
-    if trial.state == TrialState.RUNNING:
+    if _trial_numbered(study, number).state == TrialState.RUNNING:
         study.tell(number, state=TrialState.FAIL)
         logger.warning("Trial %d's process died; the trial is marked failed.", number)
 
@@ -390,7 +393,8 @@ def _one_trial_process(job: dict[str, Any], folder: Path, study: optuna.Study) -
     if code != 0 or not result.exists():
         _fail_if_left_running(study, started)
         raise TuningError(
-            f"A trial process failed (exit code {code}); its error is printed above. "
+            f"A trial process failed (exit code {code}); its error, if it could print "
+            "one, is above. "
             "The trial is marked failed in the study."
         )
     return int(result.read_text())
@@ -450,10 +454,7 @@ def search_recipes(
             number = _one_trial_process({**job, "offset": offset}, folder, study)
             count += 1
             memory[number] = resident_megabytes()
-            (trial,) = [
-                t for t in study.get_trials(deepcopy=False) if t.number == number
-            ]
-            log(study, trial)
+            log(study, _trial_numbered(study, number))
     return trials_table(study, memory)
 
 
