@@ -30,8 +30,23 @@ from pathlib import Path
 WARMUP = 10
 
 
-def _body(files: list[Path]) -> bytes:
-    cells = [[base64.b64encode(path.read_bytes()).decode()] for path in files]
+def photo_files(folder: Path) -> list[Path]:
+    """The PNG and JPEG files of ``folder``, or exit saying how to make some."""
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"}
+    )
+    if not files:
+        raise SystemExit(
+            f"No PNG or JPEG files in {folder}; write sample ones with: "
+            "python scripts/make_sample_images.py"
+        )
+    return files
+
+
+def _body(files: list[Path], raw: list[bytes] = ()) -> bytes:
+    """A request with one row per picture: ``files``, then the bytes ``raw``."""
+    pictures = [path.read_bytes() for path in files] + list(raw)
+    cells = [[base64.b64encode(data).decode()] for data in pictures]
     return json.dumps(
         {"dataframe_split": {"columns": ["image"], "data": cells}}
     ).encode()
@@ -69,16 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     from fashion_mnist.performance import cpu_model  # noqa: PLC0415 (after --help)
 
-    files = sorted(
-        p
-        for p in args.images.iterdir()
-        if p.suffix.lower() in {".png", ".jpg", ".jpeg"}
-    )
-    if not files:
-        raise SystemExit(
-            f"No PNG or JPEG files in {args.images}; write sample ones with: "
-            "python scripts/make_sample_images.py"
-        )
+    files = photo_files(args.images)
     address = urllib.parse.urlparse(args.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
 

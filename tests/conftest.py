@@ -94,6 +94,60 @@ def trained_project(
     return path
 
 
+# The default network (batch norm), one epoch on 2,000 images: what it answers
+# does not matter to the tests that share it, only that every way in gives the
+# same answer.
+QUICK_MODELING = {
+    "data_processing": {"sample_limit": 2000},
+    "training": {"epochs": 1},
+}
+
+
+@pytest.fixture(scope="session")
+def registered_project(
+    tmp_path_factory: pytest.TempPathFactory, real_raw_data: Path
+) -> Path:
+    """A project after a failed and a passing quick modeling run with tracking
+    on (one registered version, the champion), 20 sample photos in
+    data/01_raw/new_images and the inference pipeline's answers for them in
+    data/07_model_output/new_image_predictions.csv."""
+    from fashion_mnist.pipelines.modeling.nodes import (  # noqa: PLC0415
+        AccuracyBelowThresholdError,
+    )
+    from fashion_mnist.samples import write_sample_photos  # noqa: PLC0415
+
+    project = make_project_copy(
+        tmp_path_factory.mktemp("registered") / "project", raw_data=real_raw_data
+    )
+    bootstrap_project(project)
+    saved = {
+        k: os.environ.pop(k, None)
+        for k in ("FASHION_MNIST_TRACKING", "MLFLOW_TRACKING_URI")
+    }
+    try:
+        for threshold in (1.0, 0.0):  # the first run fails the gate
+            params = {**QUICK_MODELING, "accuracy_check": {"threshold": threshold}}
+            with KedroSession.create(
+                project_path=project, runtime_params=params
+            ) as session:
+                try:
+                    session.run(pipeline_names=["modeling"])
+                except AccuracyBelowThresholdError:
+                    assert threshold == 1.0
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    with KedroSession.create(project_path=project) as session:
+        catalog = session.load_context().catalog
+        images, labels = (
+            catalog.load("raw_test_images"),
+            catalog.load("raw_test_labels"),
+        )
+    write_sample_photos(images, labels, project / "data/01_raw/new_images", count=20)
+    with KedroSession.create(project_path=project) as session:
+        session.run(pipeline_names=["inference"])
+    return project
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The full-data training run first: it is the longest (see
     tests/test_full_data_run.py)."""

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +151,57 @@ def wait_until_serving(
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"{url} did not start answering:\n{log.read_text()}")
             time.sleep(0.5)
+
+
+@contextmanager
+def model_server(
+    model_uri: str,
+    cwd: Path,
+    log: Path,
+    *,
+    bin_folder: Path | None = None,
+    env_manager: str = "local",
+    workers: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+) -> Iterator[str]:
+    """``mlflow models serve`` of ``model_uri`` on a free port of 127.0.0.1, as a
+    user starts it: the ``mlflow`` program of ``bin_folder`` (this environment's
+    by default), with that folder first on PATH (MLflow starts uvicorn from
+    PATH), in ``cwd``. Yields the server's URL once it answers ``/ping``, and
+    stops it and its workers afterwards."""
+    bin_folder = bin_folder or Path(sys.executable).parent
+    port = free_port()
+    command = [
+        str(bin_folder / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        model_uri,
+        "--env-manager",
+        env_manager,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ] + (["--workers", str(workers)] if workers else [])
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=os.environ
+            | {"PATH": str(bin_folder) + os.pathsep + os.environ["PATH"]}
+            | (env or {}),
+            **NEW_GROUP,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(f"{url}/ping", process, log, timeout=timeout)
+            yield url
+        finally:
+            stop_group(process)
 
 
 # Started in a Python process before anything else (through sitecustomize): the

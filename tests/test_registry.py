@@ -15,10 +15,10 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from fashion_mnist.datasets import MlflowImageClassifierDataset
-from fashion_mnist.inference import prediction_table, prepare_images
 from fashion_mnist.networks import build_classifier
 from fashion_mnist.pipelines.inference.nodes import predict_new_images
-from fashion_mnist.serving import ClassifierPackage
+from fashion_mnist.registry import ClassifierPackage
+from fashion_mnist_classifier import prediction_table, prepare_images
 
 NAME = "fashion_mnist_classifier"
 

@@ -30,9 +30,9 @@ from typing import Literal
 import keras
 import numpy as np
 
-from fashion_mnist.data_spec import IMAGE_SHAPE, NUM_CLASSES
 from fashion_mnist.layers import FusedBatchNormalization
 from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe, compile_classifier
+from fashion_mnist_classifier.data_spec import IMAGE_SHAPE, NUM_CLASSES
 
 L = keras.layers
 
@@ -126,6 +126,10 @@ NETWORKS: dict[str, Network] = {
     "vgg_bn": Network(_vgg_bn, replace(FAST_RECIPE, epochs=20), convolutional=True),
 }
 Architecture = Literal[tuple(NETWORKS)]  # type: ignore[valid-type]
+
+
+# The kinds of layer ``augmentation_layers`` adds (identity at inference).
+AUGMENTATION_LAYERS = (L.RandomFlip, L.RandomTranslation, L.RandomErasing)
 
 
 def augmentation_layers(recipe: Recipe, seed: int, dtype: str) -> list[L.Layer]:

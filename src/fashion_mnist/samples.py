@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from fashion_mnist.data_spec import CLASS_NAMES
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 logger = logging.getLogger(__name__)
 

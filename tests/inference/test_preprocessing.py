@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from fashion_mnist.inference import prepare_image
+from fashion_mnist_classifier import prepare_image
 
 
 def _shirt(width: int = 40, height: int = 20) -> np.ndarray:

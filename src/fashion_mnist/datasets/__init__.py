@@ -5,6 +5,7 @@ from fashion_mnist.datasets.fetch import FetchError, fetch_file
 from fashion_mnist.datasets.idx_dataset import IDXDataset, IDXFormatError
 from fashion_mnist.datasets.mlflow_image_classifier import MlflowImageClassifierDataset
 from fashion_mnist.datasets.mlflow_model import MlflowKerasModelDataset
+from fashion_mnist.datasets.onnx_dataset import OnnxModelDataset
 from fashion_mnist.datasets.path_dataset import LocalPathDataset
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "LocalPathDataset",
     "MlflowImageClassifierDataset",
     "MlflowKerasModelDataset",
+    "OnnxModelDataset",
     "fetch_file",
 ]

@@ -1,4 +1,5 @@
-"""Records the classifier as an MLflow model that takes pictures, and registers it."""
+"""Records the classifier as an MLflow model that takes pictures and carries
+its own code, and registers it."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from kedro_mlflow.io.models import MlflowModelTrackingDataset
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from fashion_mnist.serving import (
-    ARTIFACT,
-    SIGNATURE,
+import fashion_mnist_classifier
+from fashion_mnist.registry import (
     ClassifierPackage,
-    ImageClassifier,
     champion_should_move,
+    pinned_requirements,
 )
+from fashion_mnist_classifier.model import ARTIFACT, SIGNATURE
+
+# The package the model carries, and the file MLflow runs to load it.
+CODE = Path(fashion_mnist_classifier.__file__).parent
+MODEL_FILE = CODE / "mlflow_model.py"
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +32,17 @@ ACCURACY_TAG = "test_accuracy"
 
 
 class MlflowImageClassifierDataset(MlflowModelTrackingDataset):
-    """Logs a trained classifier as ``fashion_mnist.serving.ImageClassifier`` (an
-    MLflow ``python_function`` model whose artifact is the ``.keras`` file) and,
-    when ``registered_model_name`` is given, registers it as a new version with
-    its test accuracy as a tag. The alias ``champion_alias`` moves to the new
-    version when its test accuracy is at least the champion's.
+    """Logs a trained classifier as ``fashion_mnist_classifier.model.ImageClassifier``
+    (an MLflow ``python_function`` model whose artifact is the ``.keras`` file)
+    and, when ``registered_model_name`` is given, registers it as a new version
+    with its test accuracy as a tag. The alias ``champion_alias`` moves to the
+    new version when its test accuracy is at least the champion's.
+
+    The model stands alone: it is recorded from code (``mlflow_model.py``) with
+    the ``fashion_mnist_classifier`` package as its code path, and its
+    requirements are that package's imports pinned to the versions installed
+    here (the ones it was trained and tested with). It loads with nothing but
+    its own ``requirements.txt`` installed.
 
     Named like kedro-mlflow's datasets, so that switching tracking off switches
     it off too. Saving only: ``load`` gives the last model it saved.
@@ -75,13 +86,15 @@ class MlflowImageClassifierDataset(MlflowModelTrackingDataset):
             self._save_args = {
                 **self._save_args,
                 "artifacts": {ARTIFACT: str(path)},
+                "code_paths": [str(CODE)],
                 "signature": SIGNATURE,
+                "pip_requirements": pinned_requirements(),
             }
             with warnings.catch_warnings():
                 # Type hints on predict() would make MLflow take them as the
                 # input schema; the signature above says it instead.
                 warnings.filterwarnings("ignore", message="Add type hints")
-                super()._save(ImageClassifier())
+                super()._save(str(MODEL_FILE))
         if self._registered_model_name:
             self._register(package)
 

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from fashion_mnist.data_spec import NUM_CLASSES
+from fashion_mnist_classifier.data_spec import NUM_CLASSES
 
 
 def targets(labels: np.ndarray, one_hot: bool) -> np.ndarray:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.pipelines.data_processing.nodes import (
     check_split,
     describe_model_input,
@@ -14,6 +13,7 @@ from fashion_mnist.pipelines.data_processing.nodes import (
     scale_images,
 )
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)

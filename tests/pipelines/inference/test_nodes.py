@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.pipelines.inference.nodes import (
     NewImageError,
     plot_new_image_predictions,
@@ -16,6 +15,7 @@ from fashion_mnist.pipelines.inference.nodes import (
     tabulate_predictions,
 )
 from fashion_mnist.pipelines.inference.params import InferenceParams
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 FOLDER = InferenceParams(image_folder="data/01_raw/new_images")
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.pipelines.modeling.nodes import (
     AccuracyBelowThresholdError,
     check_accuracy,
@@ -28,6 +27,7 @@ from fashion_mnist.pipelines.modeling.params import (
     TrainingParams,
 )
 from fashion_mnist.plotting import WRONG_COLOUR
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 from tests.helpers import separable_data
 
 SMALL = TrainingParams(epochs=3, batch_size=32, seed=3, validation_split=0.2)

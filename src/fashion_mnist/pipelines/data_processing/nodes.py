@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from fashion_mnist.data_spec import CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES
 from fashion_mnist.plotting import plot_image_grid
+from fashion_mnist_classifier.data_spec import CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES
 
 from .params import DataProcessingParams
 

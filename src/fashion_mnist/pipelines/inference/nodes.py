@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fashion_mnist.data_spec import CLASS_NAMES
-from fashion_mnist.inference import (
+from fashion_mnist.plotting import plot_image_grid
+from fashion_mnist_classifier import (
     ImageError,
     Predictor,
     checked_image,
     prediction_table,
     prepare_images,
 )
-from fashion_mnist.plotting import plot_image_grid
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 from .params import InferenceParams
 

@@ -6,6 +6,7 @@ from .nodes import (
     check_accuracy,
     collect_tracked_metrics,
     evaluate_model,
+    export_onnx,
     package_classifier,
     plot_confusion_matrix,
     plot_predictions,
@@ -26,6 +27,7 @@ REPORTS = [
     "training_curves_plot",
     "tracked_metrics",
     "tracked_classifier",
+    "classifier_onnx",
 ]
 
 
@@ -45,6 +47,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 evaluate_model,
+    export_onnx,
                 inputs=["classifier", "test_images", "test_labels"],
                 outputs=["test_predictions", "test_metrics"],
                 name="evaluate_model",
@@ -90,6 +93,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs="classifier",
                 outputs="tracked_classifier",
                 name="track_model",
+            ),
+            Node(
+                export_onnx,
+                inputs="classifier",
+                outputs="classifier_onnx",
+                name="export_onnx",
             ),
             Node(
                 check_accuracy,

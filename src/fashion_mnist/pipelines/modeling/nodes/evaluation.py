@@ -9,8 +9,8 @@ import keras
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.training import score_classifier
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from fashion_mnist.data_spec import CLASS_NAMES
 from fashion_mnist.plotting import plot_image_grid
 from fashion_mnist.training import TrainingParams
+from fashion_mnist_classifier.data_spec import CLASS_NAMES
 
 from ..params import FiguresParams
 

@@ -8,7 +8,7 @@ import keras
 import pandas as pd
 
 from fashion_mnist.metric_history import History, metric_history, single_values
-from fashion_mnist.serving import ClassifierPackage
+from fashion_mnist.registry import ClassifierPackage
 
 # Single numbers of metrics.json that are worth comparing between runs.
 SUMMARY_METRICS = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fashion_mnist.data_spec import CLASS_NAMES
+from .data_spec import CLASS_NAMES
 
 TOP_K = 3
 PREDICTION_COLUMNS = ["object_found", "predicted_class", "probability"] + [

@@ -1,8 +1,9 @@
 """What one Fashion-MNIST sample is: a 28 x 28 grey image and one of ten labels.
 
-The one home of these facts: every pipeline, the sample-photo script and the
-notebook read the class names from here (they are the data set's, not
-parameters to tune; see docs/lab.md, section 1).
+The one home of these facts: every pipeline, the sample-photo script, the
+notebook and the registered MLflow model (which carries this package) read them
+from here (they are the data set's, not parameters to tune; see docs/lab.md,
+section 1).
 """
 
 from __future__ import annotations

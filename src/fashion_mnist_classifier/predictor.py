@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from fashion_mnist.data_spec import IMAGE_SHAPE, NUM_CLASSES
+from .data_spec import IMAGE_SHAPE, NUM_CLASSES
 
 BATCH_SIZE = 256
 

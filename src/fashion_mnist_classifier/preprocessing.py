@@ -5,8 +5,8 @@ background, the object trimmed and scaled so that its longer side fills the
 frame. Product photos are usually the opposite (a dark object on a white
 background), of any size and in colour; this module bridges the two with Pillow.
 
-The same code serves the ``inference`` pipeline (image files in a folder) and
-the recorded MLflow model (encoded bytes or pixel arrays in a request), so both
+The same code serves the ``inference`` pipeline (image files in a folder), the
+demo page and the recorded MLflow model (encoded bytes or pixel arrays in a request), so both
 give the same answer for the same picture. Bad input raises ``ImageError`` with
 a message that says what is wrong.
 """
@@ -23,7 +23,8 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-SIZE = 28
+from .data_spec import IMAGE_SHAPE
+
 BORDER = 0.05  # the outer 5 % of each side is taken as background
 OBJECT_LEVEL = 0.1  # pixels brighter than 10 % above the background are the object
 # Fewer object pixels than this fraction of the image: nothing to classify (a
@@ -171,7 +172,8 @@ def _grey_levels(image: Image.Image) -> Image.Image:
 
 
 def prepare_image(image: Image.Image) -> tuple[np.ndarray, bool]:
-    """Turn any Pillow image into a 28 x 28 float32 array in [0, 1], Fashion-MNIST style.
+    """Turn any Pillow image into a 28 x 28 float32 array in [0, 1] (``IMAGE_SHAPE``),
+    Fashion-MNIST style.
 
     Grayscale; inverted when the border is lighter than mid-grey (a light
     background); background level subtracted; trimmed to the object (pixels at
@@ -190,13 +192,14 @@ def prepare_image(image: Image.Image) -> tuple[np.ndarray, bool]:
     pixels = np.clip(pixels - background, 0, None)
     mask = pixels > 255 * OBJECT_LEVEL
     if mask.mean() < MIN_OBJECT_FRACTION:
-        return np.zeros((SIZE, SIZE), dtype=np.float32), False
+        return np.zeros(IMAGE_SHAPE, dtype=np.float32), False
     rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     pixels = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
     pixels *= 255.0 / pixels.max()
     trimmed = Image.fromarray(pixels.astype(np.uint8))
+    height, width = IMAGE_SHAPE
     fitted = ImageOps.pad(
-        trimmed, (SIZE, SIZE), method=Image.Resampling.LANCZOS, color=0
+        trimmed, (width, height), method=Image.Resampling.LANCZOS, color=0
     )
     return np.asarray(fitted, dtype=np.float32) / 255.0, True
 
@@ -217,5 +220,5 @@ def prepare_images(images: Sequence[Image.Image]) -> tuple[np.ndarray, list[bool
     whether an object was found in each."""
     prepared = in_parallel(prepare_image, images)
     pixels = [array for array, _ in prepared]
-    stacked = np.stack(pixels) if pixels else np.zeros((0, SIZE, SIZE), np.float32)
+    stacked = np.stack(pixels) if pixels else np.zeros((0, *IMAGE_SHAPE), np.float32)
     return stacked, [found for _, found in prepared]

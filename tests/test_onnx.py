@@ -1,0 +1,79 @@
+"""The ONNX file a modeling run writes answers as the Keras model does, in
+onnxruntime, on the 10,000 test images."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import onnx
+import onnxruntime
+from kedro.framework.session import KedroSession
+from mlflow.tracking import MlflowClient
+
+from fashion_mnist.export import to_onnx
+from fashion_mnist.networks import build_network, with_flip_tta
+from fashion_mnist_classifier import CLASS_NAMES
+
+
+def _only(folder):
+    (version,) = folder.iterdir()  # one run, one version
+    return next(version.iterdir())
+
+
+def test_the_onnx_file_answers_as_the_keras_model_on_the_test_images(
+    registered_project,
+):
+    models = registered_project / "data/06_models"
+    onnx_file = _only(models / "classifier.onnx")
+    keras_files = sorted((models / "classifier.keras").iterdir())
+    # The file of the passing run, the second of the two runs.
+    network = keras.saving.load_model(
+        keras_files[-1] / "classifier.keras", safe_mode=True
+    )
+    with KedroSession.create(project_path=registered_project) as session:
+        raw = session.load_context().catalog.load("raw_test_images")
+    images = raw.astype(np.float32) / 255.0
+    assert images.shape == (10_000, 28, 28)
+
+    session = onnxruntime.InferenceSession(str(onnx_file))
+    (probabilities,) = session.run(["probabilities"], {"images": images})
+    expected = network.predict(images, batch_size=500, verbose=0)
+    same_class = (probabilities.argmax(1) == expected.argmax(1)).mean()
+    assert same_class >= 0.999, same_class
+    np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-4)
+    metadata = {prop.key: prop.value for prop in onnx.load(onnx_file).metadata_props}
+    assert json.loads(metadata["class_names"]) == list(CLASS_NAMES)
+
+
+def test_the_onnx_file_is_recorded_with_the_run(registered_project):
+    client = MlflowClient(tracking_uri=f"sqlite:///{registered_project / 'mlflow.db'}")
+    (version,) = client.search_model_versions("name = 'fashion_mnist_classifier'")
+    names = [item.path for item in client.list_artifacts(version.run_id, "onnx")]
+    assert names == ["onnx/classifier.onnx"]
+
+
+def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        network = with_flip_tta(build_network("cnn_bn", dtype="mixed_bfloat16"))
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    model = to_onnx(network)
+    kinds = {node.op_type for node in model.graph.node}
+    assert not any("Random" in kind for kind in kinds), kinds
+    # Nothing computes in 16 bits: mixed precision would cast to them (tf2onnx
+    # writes TensorFlow's bfloat16 casts as float16 ones).
+    casts = [
+        onnx.helper.get_attribute_value(attribute)
+        for node in model.graph.node
+        if node.op_type == "Cast"
+        for attribute in node.attribute
+        if attribute.name == "to"
+    ]
+    assert not {onnx.TensorProto.BFLOAT16, onnx.TensorProto.FLOAT16} & set(casts)
+    images = np.random.default_rng(0).uniform(0, 1, (8, 28, 28)).astype(np.float32)
+    session = onnxruntime.InferenceSession(model.SerializeToString())
+    (probabilities,) = session.run(["probabilities"], {"images": images})
+    np.testing.assert_allclose(probabilities.sum(1), 1, atol=1e-5)
