@@ -112,7 +112,9 @@ def _bad_client(address, level: Level, start: threading.Barrier, stop) -> None:
     connection.close()
 
 
-def run_level(address, bodies, clients: int, seconds: float, max_requests: int) -> Level:
+def run_level(
+    address, bodies, clients: int, seconds: float, max_requests: int
+) -> Level:
     """``clients`` threads sending ``bodies`` for ``seconds`` (or until
     ``max_requests`` were answered or failed), with one bad client beside them."""
     level = Level(clients)

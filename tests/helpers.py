@@ -153,6 +153,36 @@ def wait_until_serving(
             time.sleep(0.5)
 
 
+# The machine's own settings for reaching package indexes (certificates,
+# proxies, pip's and uv's configuration): a receiver of the model has them too.
+_NETWORK_SETTINGS = ("PIP_", "UV_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def clean_env() -> dict[str, str]:
+    """An environment with nothing of this project: no PYTHONPATH (Kedro's
+    ``bootstrap_project`` puts the project's ``src`` there), no virtual
+    environment; the user's HOME, so that pip's and uv's caches are used, and
+    the machine's network settings."""
+    network = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith(_NETWORK_SETTINGS) or key.lower().endswith("_proxy")
+    }
+    return network | {
+        # The Python installation this environment was made from (not the
+        # project's virtual environment): a receiver's own Python 3.11.
+        "PATH": os.pathsep.join(
+            [str(Path(sys.base_prefix) / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
+        # uv finds that Python; it must not download another one.
+        "UV_PYTHON_DOWNLOADS": "never",
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
+
+
 @contextmanager
 def model_server(
     model_uri: str,
@@ -163,14 +193,19 @@ def model_server(
     env_manager: str = "local",
     workers: int | None = None,
     env: dict[str, str] | None = None,
+    inherit_env: bool = True,
     timeout: float = 180,
 ) -> Iterator[str]:
     """``mlflow models serve`` of ``model_uri`` on a free port of 127.0.0.1, as a
     user starts it: the ``mlflow`` program of ``bin_folder`` (this environment's
     by default), with that folder first on PATH (MLflow starts uvicorn from
     PATH), in ``cwd``. Yields the server's URL once it answers ``/ping``, and
-    stops it and its workers afterwards."""
+    stops it and its workers afterwards.
+
+    ``inherit_env=False`` starts it with ``clean_env()`` instead of this
+    process's environment (which Kedro gives a PYTHONPATH to the project)."""
     bin_folder = bin_folder or Path(sys.executable).parent
+    base = dict(os.environ) if inherit_env else clean_env()
     port = free_port()
     command = [
         str(bin_folder / "mlflow"),
@@ -191,8 +226,8 @@ def model_server(
             cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=os.environ
-            | {"PATH": str(bin_folder) + os.pathsep + os.environ["PATH"]}
+            env=base
+            | {"PATH": str(bin_folder) + os.pathsep + base["PATH"]}
             | (env or {}),
             **NEW_GROUP,
         )

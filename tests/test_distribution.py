@@ -47,12 +47,20 @@ QUICK = (
             },
             True,
         ),
+        # Worker 0 of a cluster that has a chief is not the chief.
         (
             {
                 "cluster": {"chief": ["a:1"], "worker": ["b:2"]},
                 "task": {"type": "worker", "index": 0},
             },
-            True,
+            False,
+        ),
+        (
+            {
+                "cluster": {"chief": ["a:1"], "worker": ["b:2", "c:3"]},
+                "task": {"type": "worker", "index": 1},
+            },
+            False,
         ),
     ],
 )
@@ -108,15 +116,25 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
     assert model.name == "mlp" and model.count_params() == 407_050
 
 
-@pytest.mark.slow  # two training processes: the full tier (mirrored stays quick)
-def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path):
-    ports = [free_port(), free_port()]
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+TWO_WORKERS = {"worker": 2}
+CHIEF_AND_TWO_WORKERS = {"chief": 1, "worker": 2}
+
+
+@pytest.mark.slow  # several training processes: the full tier (mirrored stays quick)
+@pytest.mark.parametrize(
+    "jobs", [TWO_WORKERS, CHIEF_AND_TWO_WORKERS], ids=["two-workers", "chief"]
+)
+def test_workers_train_together_and_exactly_one_process_writes(project, jobs):
+    tasks = [(kind, index) for kind, count in jobs.items() for index in range(count)]
+    cluster = {
+        kind: [f"127.0.0.1:{free_port()}" for _ in range(count)]
+        for kind, count in jobs.items()
+    }
     processes = []
     try:
-        for index in (0, 1):
+        for kind, index in tasks:
             tf_config = json.dumps(
-                {"cluster": cluster, "task": {"type": "worker", "index": index}}
+                {"cluster": cluster, "task": {"type": kind, "index": index}}
             )
             processes.append(
                 subprocess.Popen(
@@ -138,24 +156,26 @@ def test_two_workers_train_together_and_only_the_chief_writes(project, tmp_path)
                     env=os.environ | {"TF_CONFIG": tf_config, "COLUMNS": "250"},
                 )
             )
-        outputs = [process.communicate(timeout=240)[0] for process in processes]
+        outputs = [process.communicate(timeout=400)[0] for process in processes]
     finally:
         for process in processes:
             stop_group(process, grace=0)
+    replicas = len(tasks)
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output[-6000:]
-        assert "Training with MultiWorkerMirroredStrategy on 2 replicas" in output
-    chief, helper = outputs
-    assert re.search(r"Worker 1 of the cluster: this run's outputs go to \S+", helper)
+        assert (
+            f"Training with MultiWorkerMirroredStrategy on {replicas} replicas"
+            in output
+        )
+    # The chief, or worker 0 where the cluster has no chief, writes into the
+    # project; every other process writes elsewhere and says so.
+    helper_line = r"Worker \d+ of the cluster: this run's outputs go to \S+"
+    helpers = [bool(re.search(helper_line, output)) for output in outputs]
+    assert helpers == [False] + [True] * (replicas - 1), helpers
     metrics = json.loads(
         (project / "data" / "08_reporting" / "metrics.json").read_text()
     )
-    assert metrics["distribution"] == {"strategy": "multi_worker", "replicas": 2}
-    assert (
-        len(
-            metrics
-            and list((project / "data" / "06_models" / "classifier.keras").iterdir())
-        )
-        == 1
-    )
+    assert metrics["distribution"] == {"strategy": "multi_worker", "replicas": replicas}
+    versions = list((project / "data" / "06_models" / "classifier.keras").iterdir())
+    assert len(versions) == 1, versions
     assert keras.models.load_model(_saved_model(project), safe_mode=True).name == "mlp"

@@ -10,7 +10,6 @@ import numpy as np
 import onnx
 import onnxruntime
 from kedro.framework.session import KedroSession
-from mlflow.tracking import MlflowClient
 
 from fashion_mnist.export import to_onnx
 from fashion_mnist.networks import build_network, with_flip_tta
@@ -47,11 +46,20 @@ def test_the_onnx_file_answers_as_the_keras_model_on_the_test_images(
     assert json.loads(metadata["class_names"]) == list(CLASS_NAMES)
 
 
-def test_the_onnx_file_is_recorded_with_the_run(registered_project):
-    client = MlflowClient(tracking_uri=f"sqlite:///{registered_project / 'mlflow.db'}")
-    (version,) = client.search_model_versions("name = 'fashion_mnist_classifier'")
-    names = [item.path for item in client.list_artifacts(version.run_id, "onnx")]
-    assert names == ["onnx/classifier.onnx"]
+def test_the_registered_model_carries_the_onnx_file(registered_project, tmp_path):
+    import mlflow  # noqa: PLC0415
+
+    mlflow.set_tracking_uri(f"sqlite:///{registered_project / 'mlflow.db'}")
+    try:
+        folder = mlflow.artifacts.download_artifacts(
+            "models:/fashion_mnist_classifier@champion", dst_path=str(tmp_path)
+        )
+    finally:
+        mlflow.set_tracking_uri(None)
+    carried = tmp_path / "artifacts" / "classifier.onnx"
+    assert str(tmp_path) in folder
+    written = _only(registered_project / "data/06_models/classifier.onnx")
+    assert carried.read_bytes() == written.read_bytes()
 
 
 def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():

@@ -196,7 +196,9 @@ def test_a_bad_request_gets_a_400_naming_the_problem_and_the_server_goes_on(
 
 def test_a_bad_picture_among_several_is_named_by_its_index(served):
     project, url = served
-    photo = _b64((project / "data/01_raw/new_images/sample-01-t-shirt-top.jpg").read_bytes())
+    photo = _b64(
+        (project / "data/01_raw/new_images/sample-01-t-shirt-top.jpg").read_bytes()
+    )
     status, answer = _post(url, _split(photo, photo, _b64(b"GIF89a broken"), photo))
     assert status == 400, (status, answer)
     assert "image 2 (counting from 0): " in answer["message"], answer["message"]

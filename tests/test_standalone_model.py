@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.helpers import model_server
+from tests.helpers import clean_env, model_server
 
 pytestmark = pytest.mark.slow  # a fresh virtual environment from PyPI
 
@@ -91,13 +91,24 @@ def receiver(tmp_path_factory, registered_project):
     }
     assert all("==" in line for line in requirements), requirements
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "-r",
-         str(model / "requirements.txt"), "uv"],
+        [sys.executable, "-m", "venv", str(venv)], check=True, env=clean_env()
+    )
+    subprocess.run(
+        [
+            str(venv / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            str(model / "requirements.txt"),
+            "uv",
+        ],
         check=True,
         timeout=1200,
         cwd=root,
+        env=clean_env(),
     )
     return venv / "bin", root
 
@@ -111,6 +122,7 @@ def test_the_clean_environment_has_nothing_of_the_project(receiver):
             text=True,
             cwd=root,
             check=False,
+            env=clean_env(),
         )
         assert f"No module named '{module}'" in result.stderr, result.stderr
 
@@ -132,12 +144,8 @@ def test_the_champion_loads_and_answers_in_python_without_the_project(
         cwd=root,
         timeout=300,
         check=False,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(root),
-            "MLFLOW_TRACKING_URI": f"sqlite:///{registered_project / 'mlflow.db'}",
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-        },
+        env=clean_env()
+        | {"MLFLOW_TRACKING_URI": f"sqlite:///{registered_project / 'mlflow.db'}"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.splitlines()[-1])
@@ -170,6 +178,7 @@ def test_the_champion_is_served_over_http_without_the_project(
         log=root / f"serve-{env_manager}.log",
         bin_folder=bin_folder,
         env_manager=env_manager,
+        inherit_env=False,
         env={
             "MLFLOW_TRACKING_URI": f"sqlite:///{registered_project / 'mlflow.db'}",
             # uv builds the model's environment here, from its own files.

@@ -7,7 +7,8 @@
   code path can be rehearsed on a laptop or in CI (on one CPU it is not faster).
 - ``multi_worker``: ``tf.distribute.MultiWorkerMirroredStrategy`` over several
   machines (or processes), as the ``TF_CONFIG`` environment variable of each
-  describes the cluster; the chief (worker 0) writes the model and the reports.
+  describes the cluster; the chief (or worker 0, in a cluster without a chief)
+  writes the model and the reports.
 
 ``training.batch_size`` is always the *global* batch: each of N replicas sees
 ``batch_size / N`` samples of every step.
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Literal
@@ -65,18 +65,25 @@ def split_cpu(replicas: int) -> list[str]:
     return [device.name for device in tf.config.list_logical_devices("CPU")]
 
 
+def _resolver() -> tf.distribute.cluster_resolver.TFConfigClusterResolver:
+    """TensorFlow's own reading of ``TF_CONFIG`` (empty when it is not set)."""
+    return tf.distribute.cluster_resolver.TFConfigClusterResolver()
+
+
 def task() -> tuple[str, int]:
     """This process's job type and index in ``TF_CONFIG`` (("worker", 0) alone)."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    own = config.get("task", {})
-    return own.get("type", "worker"), int(own.get("index", 0))
+    resolver = _resolver()
+    return resolver.task_type or "worker", int(resolver.task_id or 0)
 
 
 def is_chief() -> bool:
     """Whether this process writes the model and reports: the chief, or worker 0
     of a cluster without a chief (TensorFlow's convention)."""
     kind, index = task()
-    return kind == "chief" or (kind == "worker" and index == 0)
+    if kind == "chief":
+        return True
+    has_chief = "chief" in _resolver().cluster_spec().jobs
+    return kind == "worker" and index == 0 and not has_chief
 
 
 def is_helper_worker(training: object) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 
 import keras
+import onnx
 
 from fashion_mnist_classifier import REQUIREMENTS
 
@@ -18,6 +19,7 @@ class ClassifierPackage:
     model: keras.Model
     test_accuracy: float
     architecture: str
+    onnx_model: onnx.ModelProto | None = None  # the same network, for onnxruntime
 
 
 def champion_should_move(new_accuracy: float, champion_accuracy: float | None) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import onnx
 from kedro_mlflow.io.models import MlflowModelTrackingDataset
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
@@ -25,6 +26,7 @@ from fashion_mnist_classifier.model import ARTIFACT, SIGNATURE
 # The package the model carries, and the file MLflow runs to load it.
 CODE = Path(fashion_mnist_classifier.__file__).parent
 MODEL_FILE = CODE / "mlflow_model.py"
+ONNX_ARTIFACT = "onnx"  # the ONNX file, for receivers without Python or Keras
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +85,13 @@ class MlflowImageClassifierDataset(MlflowModelTrackingDataset):
         with tempfile.TemporaryDirectory(prefix="fashion-mnist-model-") as folder:
             path = Path(folder) / "classifier.keras"
             package.model.save(path)
+            artifacts = {ARTIFACT: str(path)}
+            if package.onnx_model is not None:
+                artifacts[ONNX_ARTIFACT] = str(Path(folder) / "classifier.onnx")
+                onnx.save(package.onnx_model, artifacts[ONNX_ARTIFACT])
             self._save_args = {
                 **self._save_args,
-                "artifacts": {ARTIFACT: str(path)},
+                "artifacts": artifacts,
                 "code_paths": [str(CODE)],
                 "signature": SIGNATURE,
                 "pip_requirements": pinned_requirements(),

@@ -47,7 +47,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 evaluate_model,
-    export_onnx,
                 inputs=["classifier", "test_images", "test_labels"],
                 outputs=["test_predictions", "test_metrics"],
                 name="evaluate_model",
@@ -109,7 +108,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             # After the gate: only a model that passed is registered.
             Node(
                 package_classifier,
-                inputs=["classifier", "accepted_metrics"],
+                inputs=["classifier", "classifier_onnx", "accepted_metrics"],
                 outputs="registered_classifier",
                 name="register_classifier",
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import onnx
 import pandas as pd
 
 from fashion_mnist.metric_history import History, metric_history, single_values
@@ -39,13 +40,16 @@ def track_model(classifier: keras.Model) -> keras.Model:
 
 
 def package_classifier(
-    classifier: keras.Model, accepted_metrics: dict[str, Any]
+    classifier: keras.Model,
+    classifier_onnx: onnx.ModelProto,
+    accepted_metrics: dict[str, Any],
 ) -> ClassifierPackage:
     """The classifier that passed the accuracy check, for MLflow to record as a
-    model that takes pictures and to register (the catalog's
-    ``registered_classifier``)."""
+    model that takes pictures (with its ONNX file) and to register (the
+    catalog's ``registered_classifier``)."""
     return ClassifierPackage(
         model=classifier,
         test_accuracy=float(accepted_metrics["test_accuracy"]),
         architecture=str(accepted_metrics["architecture"]),
+        onnx_model=classifier_onnx,
     )
