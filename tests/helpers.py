@@ -249,10 +249,11 @@ folder = pathlib.Path(os.environ["TEST_BARRIER_FOLDER"])
 count = int(os.environ["TEST_BARRIER_COUNT"])
 module = importlib.import_module(os.environ["TEST_BARRIER_MODULE"])
 name = os.environ["TEST_BARRIER_FUNCTION"]
+match = os.environ.get("TEST_BARRIER_MATCH", "")
 original = getattr(module, name)
 def waiting(*args, **kwargs):
     marker = folder / f"{os.getpid()}.inside"
-    if not marker.exists():
+    if match in repr(args) and not marker.exists():
         marker.write_text(repr(args[1:2])[:200])
         deadline = time.monotonic() + 300
         while len(list(folder.glob("*.inside"))) < count:
@@ -264,9 +265,13 @@ setattr(module, name, waiting)
 """
 
 
-def barrier_env(folder: Path, module: str, function: str, count: int = 2) -> dict:
+def barrier_env(
+    folder: Path, module: str, function: str, count: int = 2, match: str = ""
+) -> dict:
     """Environment variables that put a barrier (see ``_BARRIER``) around
-    ``module.function`` in every Python process started with them."""
+    ``module.function`` in every Python process started with them; with
+    ``match``, only around a call whose arguments' repr contains it. A single
+    process with ``count=2`` is held there (until it is stopped)."""
     code = folder / "code"
     (folder / "inside").mkdir(parents=True, exist_ok=True)
     code.mkdir(parents=True, exist_ok=True)
@@ -277,6 +282,7 @@ def barrier_env(folder: Path, module: str, function: str, count: int = 2) -> dic
         "TEST_BARRIER_COUNT": str(count),
         "TEST_BARRIER_MODULE": module,
         "TEST_BARRIER_FUNCTION": function,
+        "TEST_BARRIER_MATCH": match,
     }
 
 

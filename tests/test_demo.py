@@ -33,7 +33,7 @@ def demo(tmp_path_factory, registered_project):
             cwd=registered_project,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False"},
+            env=_project_store_env(),
             **NEW_GROUP,
         )
         url = f"http://127.0.0.1:{port}/"
@@ -42,6 +42,13 @@ def demo(tmp_path_factory, registered_project):
             yield registered_project, url
         finally:
             stop_group(process)
+
+
+def _project_store_env() -> dict[str, str]:
+    """This environment, with the page reading the project's own MLflow store
+    (``mlflow.set_tracking_uri`` in another test sets MLFLOW_TRACKING_URI)."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    return env | {"GRADIO_ANALYTICS_ENABLED": "False"}
 
 
 def _expected(project) -> pd.DataFrame:
@@ -103,7 +110,7 @@ def test_bad_files_get_a_message_and_the_next_picture_an_answer(demo, tmp_path):
         )
         assert message in verdict, (name, verdict)
         assert "not a picture the classifier can read" in verdict
-        assert (original, seen, label) == (None, None, None)
+        assert original is None and seen is None and not label
         assert "Traceback" not in verdict
         *_, label, _ = client.predict(handle_file(str(photo)), api_name="/classify")
         assert label["label"] == _expected(project).loc[PHOTO, "predicted_class"]
@@ -184,6 +191,7 @@ def test_without_a_registered_model_the_demo_says_how_to_train_one(project):
         text=True,
         timeout=300,
         check=False,
+        env=_project_store_env(),
     )
     assert result.returncode == 2, result.stderr[-2000:]
     assert (

@@ -116,13 +116,22 @@ def test_a_run_stopped_while_saving_leaves_the_previous_file(project):
     PickleDataset(filepath=str(target)).save(list(range(1000)))  # a previous run's
     before = _sha256(target)
 
-    # All 60,000 images: a 188 MB pickle, long enough to stop the run mid-save.
-    run = _start(project, ["--pipelines", "data_processing"])
+    # A barrier for two holds the run inside the save of train_images.pkl: its
+    # temporary file complete, not yet renamed onto the target.
+    hold = project.parent / "hold"
+    run = _start(
+        project,
+        ["--pipelines", "data_processing"],
+        env=barrier_env(
+            hold, "fashion_mnist.datasets.atomic", "_publish", match="train_images.pkl"
+        ),
+    )
     deadline = time.monotonic() + 120
-    while not list(target.parent.glob(".train_images.pkl.*.part")):
+    while inside_barrier(hold) < 1:
         assert run.poll() is None, "the run ended before it saved train_images.pkl"
         assert time.monotonic() < deadline, "the save never started"
-        time.sleep(0.005)
+        time.sleep(0.05)
+    assert list(target.parent.glob(".train_images.pkl.*.part"))
     run.send_signal(signal.SIGTERM)
     code, output = _finish(run, timeout=60)
 

@@ -17,7 +17,7 @@ from PIL import Image
 from fashion_mnist.datasets import MlflowImageClassifierDataset
 from fashion_mnist.networks import build_classifier
 from fashion_mnist.pipelines.inference.nodes import predict_new_images
-from fashion_mnist.registry import ClassifierPackage
+from fashion_mnist.registry import ClassifierPackage, champion_should_move
 from fashion_mnist_classifier import prediction_table, prepare_images
 
 NAME = "fashion_mnist_classifier"
@@ -53,8 +53,27 @@ def _register(model, accuracy: float) -> str:
     return run.info.run_id
 
 
-def test_the_champion_moves_only_to_a_version_at_least_as_accurate(store, model):
-    runs = [_register(model, accuracy) for accuracy in (0.80, 0.85, 0.84, 0.85)]
+def test_the_champion_moves_only_to_a_version_at_least_as_accurate(
+    store, model, caplog
+):
+    # After each registration: 0.80 first; 0.85 beats it; 0.84 does not (the
+    # champion stays version 2); a tie (0.85) takes it.
+    steps = [(0.80, "1"), (0.85, "2"), (0.84, "2"), (0.85, "4")]
+    runs = []
+    for accuracy, champion in steps:
+        caplog.clear()
+        with caplog.at_level("INFO", logger="fashion_mnist"):
+            runs.append(_register(model, accuracy))
+        current = store.get_model_version_by_alias(NAME, "champion")
+        assert str(current.version) == champion, (accuracy, current.version)
+        version = len(runs)
+        if champion == str(version):
+            assert (
+                f"version {version} (test accuracy {accuracy:.4f}), now 'champion'"
+                in caplog.text
+            )
+        else:
+            assert f"'champion' stays version {champion}" in caplog.text
 
     versions = sorted(
         store.search_model_versions(f"name = '{NAME}'"), key=lambda v: int(v.version)
@@ -66,8 +85,14 @@ def test_the_champion_moves_only_to_a_version_at_least_as_accurate(store, model)
         "0.8500",
     ]
     assert [v.run_id for v in versions] == runs
-    # 0.80 first; 0.85 beats it; 0.84 does not; a tie (0.85) takes it.
-    assert str(store.get_model_version_by_alias(NAME, "champion").version) == "4"
+
+
+@pytest.mark.parametrize(
+    ("new", "champion", "moves"),
+    [(0.9, None, True), (0.9, 0.8, True), (0.8, 0.8, True), (0.79, 0.8, False)],
+)
+def test_champion_should_move_when_none_or_at_least_as_accurate(new, champion, moves):
+    assert champion_should_move(new, champion) is moves
 
 
 def test_tracking_off_registers_nothing(store, model):

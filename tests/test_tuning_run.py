@@ -17,12 +17,14 @@ import optuna
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
+from kedro.validation.exceptions import ParameterValidationError
 from mlflow.tracking import MlflowClient
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 from PIL import Image
 
+from fashion_mnist.pipelines.tuning import nodes as tuning_nodes
 from fashion_mnist.pipelines.tuning.nodes import TuningError
 from tests.helpers import barrier_env, free_port, inside_barrier, kedro_run
 
@@ -101,30 +103,55 @@ def test_a_run_records_every_trial_in_mlflow_and_writes_its_reports(
 
 
 @pytest.mark.parametrize(
-    ("tuning", "expected"),
+    ("tuning", "expected", "message"),
     [
-        ({"storage": "postgresql+psycopg://user:pw@127.0.0.1:9/optuna"}, TuningError),
-        ({"search_space": {"dropuot": {"low": 0.1, "high": 0.5}}}, Exception),
+        (
+            {"storage": "postgresql+psycopg://user:pw@127.0.0.1:9/optuna"},
+            TuningError,
+            "127.0.0.1:9",
+        ),
+        (
+            {"search_space": {"dropuot": {"low": 0.1, "high": 0.5}}},
+            ParameterValidationError,
+            "dropuot",
+        ),
         (
             {"search_space": {"learning_rate": {"low": -1, "high": 1, "log": True}}},
-            Exception,
+            ParameterValidationError,
+            "learning_rate",
         ),
     ],
 )
-def test_bad_input_stops_the_run_before_any_training(project, caplog, tuning, expected):
+def test_bad_input_stops_the_run_before_any_trial_process(
+    project, monkeypatch, tuning, expected, message
+):
+    started = []
+    original = tuning_nodes._one_trial_process
+
+    def spy(*args, **kwargs):  # where every trial process is started
+        started.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tuning_nodes, "_one_trial_process", spy)
     params = {**TINY, "tuning": {**TINY["tuning"], **tuning}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        with pytest.raises(expected):
+        with pytest.raises(expected) as raised:
             session.run(pipeline_names=["tuning"])
-    assert "Training mlp" not in caplog.text
+    assert message in str(raised.value) + str(getattr(raised.value, "errors", ""))
+    assert started == []
+    assert not (project / "tuning.journal").exists()
     assert not (project / "data" / "08_reporting" / "tuning.xlsx").exists()
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
 def test_a_run_stopped_with_sigterm_leaves_no_running_trial_and_the_next_goes_on(
-    project,
+    project, tmp_path
 ):
+    # A barrier for two holds the (only) trial process inside its training.
+    hold = barrier_env(
+        tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+    )
     run = subprocess.Popen(
         [
             sys.executable,
@@ -134,28 +161,20 @@ def test_a_run_stopped_with_sigterm_leaves_no_running_trial_and_the_next_goes_on
             "--pipelines",
             "tuning",
             "--params",
-            TINY_CLI.replace("tuning.epochs=1", "tuning.epochs=50"),
+            TINY_CLI,
         ],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=os.environ | hold,
     )
-    # Wait until the study shows a trial training, then stop the run.
     deadline = time.monotonic() + 300
-    while True:
+    while inside_barrier(tmp_path) < 1:  # the trial process is inside training
         assert run.poll() is None, run.stdout.read()
         assert time.monotonic() < deadline, "no trial started"
-        journal = project / "tuning.journal"
-        if (
-            journal.exists()
-            and journal.stat().st_size
-            and any(
-                trial.state == TrialState.RUNNING for trial in _study(project).trials
-            )
-        ):
-            break
-        time.sleep(0.2)
+        time.sleep(0.05)
+    assert any(trial.state == TrialState.RUNNING for trial in _study(project).trials)
     run.send_signal(signal.SIGTERM)
     output, _ = run.communicate(timeout=120)
     assert run.returncode != 0
