@@ -24,7 +24,7 @@ stays float32 (softmax in 16 bits loses probability mass).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import keras
@@ -121,9 +121,9 @@ NETWORKS: dict[str, Network] = {
     "cnn": Network(_two_convolutions, LAB_RECIPE, convolutional=True),
     "cnn_augmented": Network(_two_convolutions, FAST_RECIPE, convolutional=True),
     "cnn_bn": Network(
-        _three_convolutions_bn, replace(FAST_RECIPE, epochs=8), convolutional=True
+        _three_convolutions_bn, FAST_RECIPE.changed(epochs=8), convolutional=True
     ),
-    "vgg_bn": Network(_vgg_bn, replace(FAST_RECIPE, epochs=20), convolutional=True),
+    "vgg_bn": Network(_vgg_bn, FAST_RECIPE.changed(epochs=20), convolutional=True),
 }
 Architecture = Literal[tuple(NETWORKS)]  # type: ignore[valid-type]
 

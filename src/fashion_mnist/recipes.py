@@ -12,30 +12,99 @@ test-time augmentation. Each network comes with one (``networks.NETWORKS``);
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Literal
+import typing
+from typing import Annotated, Any, Literal
 
 import keras
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    TypeAdapter,
+    ValidationError,
+)
 
 Schedule = Literal["constant", "one_cycle"]
+# The fields that ``training.augmentation`` groups (one level down in YAML).
+AUGMENTATION = "augmentation"
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """How an architecture is trained unless ``training`` parameters say otherwise."""
+class Recipe(BaseModel):
+    """How an architecture is trained unless ``training`` parameters say otherwise.
 
-    epochs: int
-    batch_size: int
-    learning_rate: float  # the peak rate for one_cycle
+    The one home of each training hyperparameter: its type, bounds and default
+    meaning. The ``training`` overrides (``training/parameters.py``) and the
+    tuning search keys and their kinds (``pipelines/tuning/params.py``) are
+    derived from these fields; a field with ``group="augmentation"`` sits under
+    ``training.augmentation``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: PositiveFloat = Field(description="the peak rate for one_cycle")
     schedule: Schedule
-    label_smoothing: float
-    flip: bool  # random horizontal flips
-    shift: float  # random shifts, as a fraction of the image size
-    erasing: float  # probability of erasing a random rectangle
-    flip_tta: bool  # predict as the mean of the image and its mirror image
+    label_smoothing: float = Field(ge=0.0, lt=1.0)
+    flip: bool = Field(
+        description="random horizontal flips", json_schema_extra={"group": AUGMENTATION}
+    )
+    shift: float = Field(
+        ge=0.0,
+        le=0.5,
+        description="random shifts, as a fraction of the image size",
+        json_schema_extra={"group": AUGMENTATION},
+    )
+    erasing: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="probability of erasing a random rectangle",
+        json_schema_extra={"group": AUGMENTATION},
+    )
+    flip_tta: bool = Field(
+        description="predict as the mean of the image and its mirror image"
+    )
 
     def describe(self) -> dict[str, object]:
-        return asdict(self)
+        return self.model_dump()
+
+    def changed(self, **changes: Any) -> Recipe:
+        """This recipe with ``changes``, validated."""
+        return Recipe.model_validate({**self.model_dump(), **changes})
+
+
+def recipe_group(name: str) -> str | None:
+    """The section a recipe field sits in under ``training`` (None: on top)."""
+    extra = Recipe.model_fields[name].json_schema_extra or {}
+    return extra.get("group")
+
+
+def check_recipe_value(name: str, value: Any) -> None:
+    """Raise ValueError when ``value`` is outside what recipe field ``name``
+    takes (its type and bounds)."""
+    field = Recipe.model_fields[name]
+    try:
+        kind = (
+            Annotated[field.annotation, *field.metadata]
+            if field.metadata
+            else field.annotation
+        )
+        TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        raise ValueError(f"{name} = {value!r}: {reason}") from None
+
+
+def recipe_kind(name: str) -> tuple[type, tuple[Any, ...]]:
+    """A recipe field's kind (``int``, ``float``, ``bool`` or ``str``) and, for
+    a ``Literal``, its choices."""
+    annotation = Recipe.model_fields[name].annotation
+    if typing.get_origin(annotation) is Literal:
+        choices = typing.get_args(annotation)
+        return type(choices[0]), choices
+    return annotation, ()
 
 
 LAB_RECIPE = Recipe(

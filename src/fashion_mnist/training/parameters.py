@@ -1,28 +1,56 @@
-"""``training``: the parameters of how a network is fitted, validated by pydantic."""
+"""``training``: the parameters of how a network is fitted, validated by pydantic.
+
+The recipe overrides are derived from ``recipes.Recipe``, the one home of each
+training hyperparameter: every recipe field becomes an optional key here (a
+``null`` keeps the architecture's recipe), with the recipe's type and bounds,
+on top or under ``augmentation`` as the field's group says.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from fashion_mnist.distribution import DistributionParams
 from fashion_mnist.networks import NETWORKS, Architecture
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
-from fashion_mnist.recipes import Recipe, Schedule
+from fashion_mnist.recipes import AUGMENTATION, Recipe, recipe_group
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 
-class AugmentationParams(BaseModel):
-    """``training.augmentation``: null values keep the architecture's recipe."""
+def _optional(name: str) -> tuple[Any, Any]:
+    """A recipe field as an override: the same type and bounds, or None."""
+    field = Recipe.model_fields[name]
+    constraints = {
+        key: getattr(item, key)
+        for item in field.metadata
+        for key in ("ge", "gt", "le", "lt")
+        if getattr(item, key, None) is not None
+    }
+    return field.annotation | None, Field(
+        None, description=field.description, **constraints
+    )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="augmentation")
 
-    flip: bool | None = None
-    shift: float | None = Field(None, ge=0.0, le=0.5)
-    erasing: float | None = Field(None, ge=0.0, le=1.0)
+def _overrides(group: str | None) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: _optional(name)
+        for name in Recipe.model_fields
+        if recipe_group(name) == group
+    }
 
 
-class TrainingParams(BaseModel):
+AugmentationParams = create_model(
+    "AugmentationParams",
+    __config__=ConfigDict(extra="forbid", frozen=True, title=AUGMENTATION),
+    __doc__="``training.augmentation``: null values keep the architecture's recipe.",
+    **_overrides(AUGMENTATION),
+)
+
+
+class _Training(BaseModel):
     """``training``: how the network is fitted.
 
     ``null`` (None) means "as the architecture's recipe says" (see
@@ -31,35 +59,21 @@ class TrainingParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="training")
 
-    epochs: PositiveInt | None = None
-    batch_size: PositiveInt | None = None
-    learning_rate: PositiveFloat | None = None
-    schedule: Schedule | None = None
-    label_smoothing: float | None = Field(None, ge=0.0, lt=1.0)
-    flip_tta: bool | None = None
     augmentation: AugmentationParams = Field(default_factory=AugmentationParams)
     seed: int = 42
     validation_split: float = Field(0.0, ge=0.0, lt=1.0)
     performance: PerformanceParams = Field(default_factory=PerformanceParams)
     distribution: DistributionParams = Field(default_factory=DistributionParams)
 
+    def recipe_changes(self) -> dict[str, Any]:
+        """The recipe fields this section sets (non-null), by recipe name."""
+        values = {name: getattr(self, name) for name in _overrides(None)}
+        values |= self.augmentation.model_dump()
+        return {key: value for key, value in values.items() if value is not None}
+
     def recipe(self, architecture: Architecture) -> Recipe:
         """The architecture's recipe with this section's non-null values on top."""
-        base = NETWORKS[architecture].recipe
-        changes = {
-            key: value
-            for key, value in {
-                "epochs": self.epochs,
-                "batch_size": self.batch_size,
-                "learning_rate": self.learning_rate,
-                "schedule": self.schedule,
-                "label_smoothing": self.label_smoothing,
-                "flip_tta": self.flip_tta,
-                **self.augmentation.model_dump(),
-            }.items()
-            if value is not None
-        }
-        return replace(base, **changes)
+        return NETWORKS[architecture].recipe.changed(**self.recipe_changes())
 
     def levers(self, architecture: Architecture) -> Levers:
         """The speed levers ``performance`` resolves to on this machine for
@@ -69,3 +83,8 @@ class TrainingParams(BaseModel):
             convolutional=NETWORKS[architecture].convolutional,
             distributed=self.distribution.strategy != "none",
         )
+
+
+TrainingParams = create_model(
+    "TrainingParams", __base__=_Training, __doc__=_Training.__doc__, **_overrides(None)
+)

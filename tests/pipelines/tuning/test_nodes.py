@@ -45,7 +45,12 @@ from tests.helpers import barrier_env, separable_data
             {"search_space": {"epochs": {"low": 2, "high": 30}}},
             "above the per-trial budget",
         ),
-        ({"search_space": {"schedule": {"choices": ["cyclic"]}}}, "unknown schedules"),
+        ({"search_space": {"schedule": {"choices": ["cyclic"]}}}, "schedule = 'cyclic'"),
+        (
+            {"search_space": {"label_smoothing": {"low": 0.0, "high": 1.5}}},
+            "less than 1",
+        ),
+        ({"search_space": {"shift": {"choices": [0.1, 0.9]}}}, "shift = 0.9"),
         ({"search_space": {"batch_size": {"choices": []}}}, "must not be empty"),
         ({"architecture": "resnet"}, "architecture"),
         ({"validation_split": 0.0}, "validation_split"),

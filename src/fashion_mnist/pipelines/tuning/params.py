@@ -14,25 +14,29 @@ from pydantic import (
 )
 
 from fashion_mnist.networks import Architecture
+from fashion_mnist.recipes import (
+    AUGMENTATION,
+    Recipe,
+    check_recipe_value,
+    recipe_group,
+    recipe_kind,
+)
 
 # What a search may vary: the fields of a recipe (recipes.Recipe), each with the
-# kind of value it takes. Anything else in `search_space` is refused by name.
-FLOATS = {"learning_rate", "label_smoothing", "shift", "erasing"}
-INTEGERS = {"epochs", "batch_size"}
-CHOICES_ONLY = {"schedule", "flip", "flip_tta"}
-SearchKey = Literal[
-    "learning_rate",
-    "label_smoothing",
-    "shift",
-    "erasing",
-    "epochs",
-    "batch_size",
-    "schedule",
-    "flip",
-    "flip_tta",
-]
+# kind of value its annotation gives. Anything else in `search_space` is refused
+# by name.
+SearchKey = Literal[tuple(Recipe.model_fields)]  # type: ignore[valid-type]
+INTEGERS = {name for name in Recipe.model_fields if recipe_kind(name)[0] is int}
+# Booleans and Literals take choices only (a Literal's choices are its values).
+CHOICES_ONLY = {
+    name
+    for name in Recipe.model_fields
+    if recipe_kind(name)[0] is bool or recipe_kind(name)[1]
+}
 # Where each key lives under `training` (the augmentations sit one level down).
-AUGMENTATIONS = {"flip", "shift", "erasing"}
+AUGMENTATIONS = {
+    name for name in Recipe.model_fields if recipe_group(name) == AUGMENTATION
+}
 
 
 class SpaceSpec(BaseModel):
@@ -140,13 +144,13 @@ class TuningParams(BaseModel):
                         f"search_space.epochs reaches {most:g}, above the per-trial "
                         f"budget tuning.epochs = {self.epochs}"
                     )
-        if "schedule" in self.search_space:
-            unknown = set(self.search_space["schedule"].choices) - {
-                "constant",
-                "one_cycle",
-            }
-            if unknown:
-                raise ValueError(
-                    f"search_space.schedule: unknown schedules {sorted(unknown)}"
-                )
+        for key, spec in self.search_space.items():
+            values = spec.choices if spec.choices is not None else [spec.low, spec.high]
+            for value in values:
+                if recipe_kind(key)[0] is int and isinstance(value, float):
+                    value = int(value) if value.is_integer() else value  # noqa: PLW2901
+                try:
+                    check_recipe_value(key, value)
+                except ValueError as exc:
+                    raise ValueError(f"search_space.{exc}") from None
         return self
