@@ -83,7 +83,7 @@ def trained_project(
     tmp_path_factory: pytest.TempPathFactory, real_raw_data: Path
 ) -> Path:
     """A project copy after one full default ``kedro run``: data_processing, then
-    modeling with the defaults (cnn, 10 epochs, all 60,000 images). Takes minutes,
+    modeling with the defaults (the default network, all 60,000 images). Takes minutes,
     so it runs once and its model is shared by the tests that need a trained one."""
     path = make_project_copy(
         tmp_path_factory.mktemp("trained") / "project", raw_data=real_raw_data

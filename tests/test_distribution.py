@@ -179,3 +179,36 @@ def test_workers_train_together_and_exactly_one_process_writes(project, jobs):
     versions = list((project / "data" / "06_models" / "classifier.keras").iterdir())
     assert len(versions) == 1, versions
     assert keras.models.load_model(_saved_model(project), safe_mode=True).name == "mlp"
+
+
+@pytest.mark.parametrize(
+    ("gpus", "split"), [([], [2]), (["/physical_device:GPU:0"], [])]
+)
+def test_cpu_replicas_split_the_cpu_only_where_there_is_no_gpu(
+    monkeypatch, gpus, split
+):
+    """The machine faked through TensorFlow's own device listing: with a GPU,
+    ``cpu_replicas`` is ignored and the mirrored strategy takes the GPUs."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    from fashion_mnist import distribution  # noqa: PLC0415
+
+    listed = tf.config.list_physical_devices
+    monkeypatch.setattr(
+        tf.config,
+        "list_physical_devices",
+        lambda kind=None: gpus if kind == "GPU" else listed(kind),
+    )
+    splits, strategies = [], []
+    monkeypatch.setattr(
+        distribution, "split_cpu", lambda n: splits.append(n) or ["/cpu:0", "/cpu:1"]
+    )
+    monkeypatch.setattr(
+        tf.distribute,
+        "MirroredStrategy",
+        lambda devices=None: strategies.append(devices),
+    )
+    params = DistributionParams(strategy="mirrored", cpu_replicas=2)
+    distribution.make_strategy(params)
+    assert splits == split
+    assert strategies == [["/cpu:0", "/cpu:1"] if split else None]

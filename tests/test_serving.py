@@ -236,3 +236,46 @@ def test_the_benchmark_script_measures_the_running_server(served):
         "| 5 images a request: throughput",
     ]
     assert rows[-1].endswith("images/s |")
+
+
+def _load_test(*args: str) -> subprocess.CompletedProcess:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "load_test_serving.py"
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_load_test_sends_concurrent_clients_and_bad_requests_get_400(served):
+    project, url = served
+    result = _load_test(
+        "--url",
+        url,
+        "--images",
+        str(project / "data/01_raw/new_images"),
+        "--clients",
+        "1,3",
+        "--seconds",
+        "2",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith(
+        "| clients | answered | errors | bad requests answered 400"
+    )
+    levels = [row.split(" | ") for row in rows[1:]]
+    assert [level[0] for level in levels] == ["| 1", "| 3"]
+    for level in levels:
+        assert int(level[1].replace(",", "")) > 0  # requests answered
+        assert level[2] == "0"  # errors
+        answered_400, _, sent = level[3].split()
+        assert int(sent) > 0 and answered_400 == sent
+
+
+def test_the_load_test_refuses_a_server_on_another_machine():
+    result = _load_test("--url", "http://10.1.2.3:5001", "--seconds", "1")
+    assert result.returncode != 0
+    assert "only a server on this machine is load-tested" in result.stderr

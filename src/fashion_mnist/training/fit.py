@@ -1,8 +1,9 @@
 """Training a classifier: the one training loop of the project.
 
 Shared by the ``modeling`` pipeline (one fit on all training images), the
-``cross_validation`` pipeline (one fit per fold) and the benchmark's speed
-table, so all of them train the same way.
+``cross_validation`` pipeline (one fit per fold), the ``tuning`` pipeline (one
+fit per trial) and the benchmark's speed table, so all of them train the same
+way.
 """
 
 from __future__ import annotations
