@@ -162,6 +162,7 @@ def main() -> None:
     warm = _connect(address)
     for body in bodies[:WARMUP]:
         _timed(warm, body, 1)
+    warm.close()
 
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cpu_model()}, {args.url}, "
@@ -186,9 +187,12 @@ def main() -> None:
         )
         for error in level.errors[:3]:
             print(f"  error: {error}")
-        _timed(warm, bodies[0], 1)  # the server still answers between levels
+        # The server still answers between levels (a new connection: the
+        # server closes idle ones after a few seconds).
+        check = _connect(address)
+        _timed(check, bodies[0], 1)
+        check.close()
         failed |= bool(level.errors) or bad_ok != len(level.bad_statuses)
-    warm.close()
     if failed:
         raise SystemExit(1)
 
