@@ -43,7 +43,8 @@ run: install
 # The registered champion over HTTP (after `make run`); see docs/serving.md.
 # mlflow starts uvicorn from PATH: the venv's programs come first.
 serve: install
-	PATH="$(abspath $(BIN)):$$PATH" MLFLOW_TRACKING_URI=sqlite:///mlflow.db \
+	PATH="$(abspath $(BIN)):$$PATH" \
+	  MLFLOW_TRACKING_URI="$$($(BIN)/python -m fashion_mnist.store)" \
 	  $(BIN)/mlflow models serve -m models:/fashion_mnist_classifier@champion \
 	  --env-manager local --host 127.0.0.1 --port $(SERVE_PORT) --workers $(SERVE_WORKERS)
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 import pytest
 from kedro_datasets.pickle import PickleDataset
@@ -104,6 +105,42 @@ def test_overlapping_runs_all_succeed_with_readable_outputs(project, tmp_path):
     assert metrics["training_samples"] == 5_000
     assert metrics["test_samples"] == 5_000
     assert _no_partial_files(project) == []
+
+
+def test_two_overlapping_training_runs_keep_two_models(project, tmp_path):
+    """Two modeling runs (other seeds) save their models at the same moment:
+    both succeed and data/06_models keeps two versions, each a whole model,
+    one per run."""
+    # Each run waits inside the save of its model file until the other is too.
+    env = barrier_env(
+        tmp_path, "fashion_mnist.datasets.atomic", "_publish", match="classifier.keras"
+    )
+    first = _start(project, _with(MODELING, "training.seed=1"), env)
+    second = _start(project, _with(MODELING, "training.seed=2"), env)
+    for run in (first, second):
+        code, output = _finish(run)
+        assert code == 0, output
+
+    assert inside_barrier(tmp_path) == 2  # both were inside the model's save at once
+    versions = sorted((project / "data" / "06_models" / "classifier.keras").iterdir())
+    assert len(versions) == 2, versions
+    images = _scaled(
+        project / "data" / "01_raw" / "fashion-mnist", "t10k-images-idx3-ubyte.gz", 50
+    )
+    predictions = [
+        keras.saving.load_model(v / "classifier.keras", safe_mode=True).predict(
+            images, verbose=0
+        )
+        for v in versions
+    ]
+    # Two models, not one written twice: the seeds gave other weights.
+    assert not np.allclose(predictions[0], predictions[1], atol=1e-4)
+    assert _no_partial_files(project) == []
+
+
+def _with(args, extra):
+    """``args`` (ending in a --params value) with one more parameter."""
+    return [*args[:-1], f"{args[-1]},{extra}"]
 
 
 def _sha256(path) -> str:

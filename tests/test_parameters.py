@@ -8,6 +8,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.session import KedroSession
 from pydantic import ValidationError
 
+from fashion_mnist.defaults import ARCHITECTURE, SEED
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
@@ -67,6 +68,20 @@ def test_the_image_folder_is_named_once(parameters, globals_):
         InferenceParams()
 
 
+def test_the_defaults_are_written_once_in_the_configuration(parameters, globals_):
+    """globals.yml holds the default architecture and seed; the parameter files
+    take them from there, and the code's copies say the same."""
+    assert globals_["defaults"] == {"architecture": ARCHITECTURE, "seed": SEED}
+    assert parameters["model"]["architecture"] == ARCHITECTURE
+    assert parameters["tuning"]["architecture"] == ARCHITECTURE
+    assert parameters["training"]["seed"] == parameters["tuning"]["sampler"]["seed"]
+    assert parameters["training"]["seed"] == SEED
+    for name in ("parameters_modeling.yml", "parameters_tuning.yml"):
+        text = (PROJECT_ROOT / "conf" / "base" / name).read_text()
+        assert "${globals:defaults.architecture}" in text
+        assert "${globals:defaults.seed}" in text
+
+
 def test_every_section_is_validated_by_its_model(parameters):
     assert set(parameters) == set(MODELS)
     for section, model in MODELS.items():
@@ -117,6 +132,9 @@ def test_the_files_hold_the_documented_defaults(parameters):
         (AccuracyCheckParams, {"threshold": 1.5}, "threshold"),
         (AccuracyCheckParams, {"split": "validation"}, "split"),
         (FiguresParams, {"prediction_count": 0}, "prediction_count"),
+        (BenchmarkParams, {"batch_sizes": [64, 64]}, "each value may appear once"),
+        (BenchmarkParams, {"speed": {"architectures": ["mlp"] * 2}}, "architectures"),
+        (CrossValidationParams, {"architectures": ["cnn", "cnn"]}, "appear once"),
     ],
 )
 def test_bad_values_are_rejected_by_key(model, value, key):

@@ -14,9 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
+from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline
+from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
+from kedro_mlflow.framework.hooks import MlflowHook
 from mlflow.tracking import MlflowClient
 
-from fashion_mnist.tracking import TrackingError, absolute_sqlite_uri
+from fashion_mnist.store import absolute_sqlite_uri
+from fashion_mnist.tracking import TrackingError, records_this_run
 from tests.helpers import NEW_GROUP, free_port, stop_group, wait_until_serving
 
 QUICK = {
@@ -230,7 +235,7 @@ def test_an_unreachable_server_keeps_the_outputs_and_names_the_uri(
         _run(project)
     message = str(info.value)
     assert uri in message and "unset MLFLOW_TRACKING_URI" in message
-    assert "sqlite:///mlflow.db" in message
+    assert f"sqlite:///{(project / 'mlflow.db').as_posix()}" in message
     reports = project / "data" / "08_reporting"
     assert (reports / "metrics.json").exists() and (
         reports / "predictions.png"
@@ -252,6 +257,40 @@ def test_a_locked_store_stops_the_run_with_its_name(project, tracking_on):
     assert str(store) in message and "locked" in message
 
 
+def test_a_read_only_store_stops_the_run_with_its_name(
+    project, tracking_on, monkeypatch
+):
+    """A store the run may read but not write. (As root a chmod does not stop
+    SQLite writing, so the store is opened read-only the way SQLite itself
+    offers: a ``mode=ro`` URI; SQLite's error is the one a chmod gives.)"""
+    store = project / "mlflow.db"
+    MlflowClient(f"sqlite:///{store}").search_experiments()  # the store exists
+    before = store.read_bytes()
+    uri = f"sqlite:///file:{store}?mode=ro&uri=true"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with pytest.raises(TrackingError) as info:
+        _run(project)
+    message = str(info.value)
+    assert uri in message and "is read-only" in message
+    assert not (project / "data" / "08_reporting" / "metrics.json").exists()
+    assert store.read_bytes() == before
+
+
+def test_kedro_mlflow_says_whether_it_records_where_the_project_reads_it():
+    """``records_this_run`` reads kedro-mlflow's private flag (it has no public
+    one): this fails if an upgrade renames it or changes what it means. (The
+    recorded runs above show the True side: their ``pipeline`` tag is set only
+    when it is True.)"""
+    hook = MlflowHook()
+    hook.mlflow_config = KedroMlflowConfig.model_validate(
+        {"tracking": {"disable_tracking": {"pipelines": ["tuning"]}}}
+    )
+    hook.before_pipeline_run(
+        {"pipeline_names": ["tuning"]}, Pipeline([]), DataCatalog()
+    )
+    assert records_this_run(hook) is False
+
+
 def test_relative_sqlite_paths_are_taken_from_the_project(tmp_path):
     assert (
         absolute_sqlite_uri("sqlite:///mlflow.db", tmp_path)
@@ -259,6 +298,8 @@ def test_relative_sqlite_paths_are_taken_from_the_project(tmp_path):
     )
     assert absolute_sqlite_uri("sqlite:////abs/m.db", tmp_path) == "sqlite:////abs/m.db"
     assert absolute_sqlite_uri("http://host:5000", tmp_path) == "http://host:5000"
+    read_only = "sqlite:///file:/abs/m.db?mode=ro&uri=true"
+    assert absolute_sqlite_uri(read_only, tmp_path) == read_only
 
 
 def test_cross_validation_and_benchmarking_record_what_the_docs_list(

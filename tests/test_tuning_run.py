@@ -24,7 +24,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 from PIL import Image
 
-from fashion_mnist.pipelines.tuning import nodes as tuning_nodes
+from fashion_mnist.pipelines.tuning import search as tuning_search
 from fashion_mnist.pipelines.tuning.nodes import TuningError
 from tests.helpers import barrier_env, free_port, inside_barrier, kedro_run
 
@@ -126,13 +126,13 @@ def test_bad_input_stops_the_run_before_any_trial_process(
     project, monkeypatch, tuning, expected, message
 ):
     started = []
-    original = tuning_nodes._one_trial_process
+    original = tuning_search._one_trial_process
 
     def spy(*args, **kwargs):  # where every trial process is started
         started.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tuning_nodes, "_one_trial_process", spy)
+    monkeypatch.setattr(tuning_search, "_one_trial_process", spy)
     params = {**TINY, "tuning": {**TINY["tuning"], **tuning}}
     with KedroSession.create(project_path=project, runtime_params=params) as session:
         with pytest.raises(expected) as raised:
@@ -150,7 +150,7 @@ def test_a_run_stopped_with_sigterm_leaves_no_running_trial_and_the_next_goes_on
 ):
     # A barrier for two holds the (only) trial process inside its training.
     hold = barrier_env(
-        tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+        tmp_path, "fashion_mnist.pipelines.tuning.objective", "train_classifier"
     )
     run = subprocess.Popen(
         [
@@ -223,7 +223,7 @@ def test_two_runs_started_together_share_one_study_and_their_trials_add_up(
     # Each run's first trial process, at its training, waits until the other
     # run's is training too: the two provably work on the study at once.
     env = barrier_env(
-        tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+        tmp_path, "fashion_mnist.pipelines.tuning.objective", "train_classifier"
     )
     _workers(project, TINY_CLI, env)
     assert inside_barrier(tmp_path) >= 2  # (one marker per trial process)
@@ -301,7 +301,7 @@ def postgres():
 @pytest.mark.slow
 def test_workers_share_a_study_in_a_real_postgresql_server(project, tmp_path, postgres):
     env = barrier_env(
-        tmp_path, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+        tmp_path, "fashion_mnist.pipelines.tuning.objective", "train_classifier"
     )
     outputs = _workers(project, f"{TINY_CLI},tuning.storage={postgres}", env)
     assert inside_barrier(tmp_path) >= 2  # (one marker per trial process)

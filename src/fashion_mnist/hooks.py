@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import tempfile
 import threading
@@ -14,6 +13,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
 
+from fashion_mnist import stopping
 from fashion_mnist.distribution import is_helper_worker, task
 
 logger = logging.getLogger(__name__)
@@ -156,10 +156,6 @@ def redirect_outputs(catalog: dict[str, Any], folder: Path) -> dict[str, Any]:
     return {name: moved(name, config) for name, config in catalog.items()}
 
 
-class Terminated(KeyboardInterrupt):
-    """Raised in the main thread when the process receives SIGTERM."""
-
-
 class GracefulStopHooks:
     """Turn SIGTERM into an exception for the length of a run.
 
@@ -175,10 +171,8 @@ class GracefulStopHooks:
 
     @hook_impl
     def before_pipeline_run(self) -> None:
-        global _owner_pid  # noqa: PLW0603 (one handler per process)
         if threading.current_thread() is threading.main_thread():
-            _owner_pid = os.getpid()
-            self._previous = signal.signal(signal.SIGTERM, _raise_terminated)
+            self._previous = stopping.install()
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -194,19 +188,3 @@ class GracefulStopHooks:
         ):
             signal.signal(signal.SIGTERM, self._previous)
             self._previous = None
-
-
-_owner_pid: int | None = None
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    if os.getpid() != _owner_pid:
-        # A process forked during the run (a Keras data-loading worker) inherits
-        # this handler; there SIGTERM must keep its meaning, or Pool.terminate()
-        # could not stop the worker and the run would hang at exit.
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-        return
-    name = signal.Signals(signum).name
-    logger.warning("Received %s: stopping; a file being written is discarded.", name)
-    raise Terminated(f"stopped by {name}")

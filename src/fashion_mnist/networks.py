@@ -54,9 +54,9 @@ def _two_convolutions(dtype: str) -> list[L.Layer]:
 
 
 # The running averages that batch norm predicts with follow the last ~10 batches
-# (PyTorch's default) rather than Keras' ~100: a full run is alike either way, but
-# a quick try (5,000 images, 2 epochs = 80 steps) predicted with half-initial
-# averages at 0.99 and scored 0.40 on the test images, 0.84 at 0.9.
+# (PyTorch's default) rather than Keras' ~100: a full run is alike either way,
+# but a short one predicts with averages still near their initial values at
+# 0.99 (measured: docs/modeling.md).
 BN_MOMENTUM = 0.9
 
 

@@ -18,9 +18,7 @@
   ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
   on a CPU, for networks without convolutions, whose small steps are mostly
   per-operation overhead. XLA's CPU convolutions are slower than TensorFlow's
-  oneDNN ones (measured: an epoch of ``cnn_bn`` on 20,000 images took 23 s in
-  float32 with XLA, 28 s in bfloat16 with XLA, 9.5 s in bfloat16 without),
-  so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it
+  oneDNN ones (measured: docs/speed.md), so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it
   is off (Keras' own choice too).
 
 The benchmark of the lab's Task 2 builds its models without these levers, so
@@ -127,9 +125,9 @@ def auto_precision(*, jit_compile: bool = False) -> Precision:
     """``mixed_float16`` on tensor-core GPUs, ``mixed_bfloat16`` on CPUs with
     bfloat16 instructions unless XLA compiles the steps, ``float32`` otherwise.
 
-    XLA's CPU backend does not use oneDNN's bfloat16 kernels: the lab's mlp
-    under XLA trained an epoch in 2.5 s in float32 and 3.6 s in bfloat16
-    (medians of 15 epochs, alternating), so XLA on a CPU computes in float32.
+    XLA's CPU backend does not use oneDNN's bfloat16 kernels (the lab's mlp
+    trained slower in bfloat16 than in float32 under XLA: docs/speed.md), so
+    XLA on a CPU computes in float32.
     """
     capabilities = gpu_compute_capabilities()
     if capabilities:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
+from fashion_mnist.defaults import DEFAULT_PIPELINE
 from fashion_mnist.pipelines import (
-    DEFAULT_PIPELINE,
     benchmarking,
     cross_validation,
     data_processing,

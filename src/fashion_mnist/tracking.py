@@ -3,8 +3,9 @@
 ``TrackingHook`` is kedro-mlflow's ``MlflowHook`` (registered in ``settings.py``
 instead of through the plugin's entry point) with what this project adds:
 
-- **Embedded store by default.** ``conf/base/mlflow.yml`` names
-  ``sqlite:///mlflow.db`` unless ``MLFLOW_TRACKING_URI`` is set; a relative
+- **Embedded store by default.** ``conf/base/mlflow.yml`` names the project's
+  own SQLite store (``conf/base/globals.yml``) unless ``MLFLOW_TRACKING_URI``
+  is set; a relative
   SQLite path is taken from the project's folder (kedro-mlflow does that only
   for plain paths), so a notebook or a test in another folder records into the
   same ``mlflow.db``.
@@ -23,12 +24,12 @@ instead of through the plugin's entry point) with what this project adds:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,17 @@ from kedro.io.core import parse_dataset_definition
 from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
 from kedro_mlflow.framework.hooks import MlflowHook
 from kedro_mlflow.io.artifacts import MlflowArtifactDataset
-from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
-from kedro_mlflow.io.metrics.mlflow_abstract_metric_dataset import (
-    MlflowAbstractMetricDataset,
+from kedro_mlflow.io.metrics import (
+    MlflowMetricDataset,
+    MlflowMetricHistoryDataset,
+    MlflowMetricsHistoryDataset,
 )
 from kedro_mlflow.io.models import MlflowModelTrackingDataset
 from pydantic import BaseModel
 
+from fashion_mnist.defaults import DEFAULT_PIPELINE
 from fashion_mnist.distribution import is_helper_worker
-from fashion_mnist.pipelines import DEFAULT_PIPELINE
+from fashion_mnist.store import absolute_sqlite_uri, embedded_uri
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +67,6 @@ def tracking_switched_off() -> bool:
     return os.environ.get(SWITCH, "").strip().lower() in {"off", "0", "false", "no"}
 
 
-def absolute_sqlite_uri(uri: str, project_path: Path) -> str:
-    """``sqlite:///relative.db`` made absolute against the project's folder."""
-    prefix = "sqlite:///"
-    if not uri.startswith(prefix):
-        return uri
-    path = Path(uri[len(prefix) :])
-    if path.is_absolute():
-        return uri
-    return prefix + (project_path / path).as_posix()
-
-
 def unreachable_reason(uri: str, timeout: float = PROBE_TIMEOUT) -> str | None:
     """Why a remote tracking server does not answer, or None when it does (or
     when ``uri`` is not remote)."""
@@ -89,14 +81,15 @@ def unreachable_reason(uri: str, timeout: float = PROBE_TIMEOUT) -> str | None:
         return str(getattr(exc, "reason", exc))
 
 
-@contextmanager
-def _working_directory(path: Path):
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
+def records_this_run(hook: MlflowHook) -> bool:
+    """Whether kedro-mlflow's hook records the run it was told of in
+    ``before_pipeline_run``.
+
+    kedro-mlflow 2.0 keeps that answer in a private attribute and has no public
+    way to ask; this is the one place the project reads it, and
+    ``tests/test_tracking.py`` fails if an upgrade renames or drops it.
+    """
+    return hook._is_mlflow_enabled
 
 
 class TrackingHook(MlflowHook):
@@ -108,6 +101,7 @@ class TrackingHook(MlflowHook):
         self._architecture: str | None = None
         self._helper = False
         self._catalog_config: dict[str, Any] | None = None
+        self._embedded = ""
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
@@ -116,10 +110,12 @@ class TrackingHook(MlflowHook):
         settings = context.config_loader["mlflow"]
         if tracking_switched_off():
             # kedro-mlflow's configuration, without opening any store.
+            # (kedro-mlflow's own after_context_created is skipped; its
+            # before_pipeline_run then finds every pipeline disabled.)
             self.mlflow_config = KedroMlflowConfig.model_validate(settings)
-            self._already_active_mlflow = False
             return
         project = Path(context.project_path)
+        self._embedded = embedded_uri(context.config_loader, project)
         uri = absolute_sqlite_uri(settings["server"]["mlflow_tracking_uri"], project)
         reason = unreachable_reason(uri)
         if reason is not None:
@@ -132,12 +128,12 @@ class TrackingHook(MlflowHook):
                 uri,
                 reason,
             )
-            uri = absolute_sqlite_uri(embedded_uri(context), project)
+            uri = self._embedded
         settings["server"]["mlflow_tracking_uri"] = uri
         context.config_loader["mlflow"] = settings  # what kedro-mlflow reads next
         # In the project's folder: a new experiment in a local store keeps its
         # artifacts in ./mlruns of the current folder.
-        with _working_directory(project):
+        with contextlib.chdir(project):
             try:
                 super().after_context_created(context)
             except Exception as exc:
@@ -176,7 +172,7 @@ class TrackingHook(MlflowHook):
                 logger.info("Tracking is off for this run (%s=off).", SWITCH)
             self.mlflow_config.tracking.disable_tracking.pipelines = list(names)
         super().before_pipeline_run(run_params, pipeline, catalog)
-        if self._is_mlflow_enabled:
+        if records_this_run(self):
             mlflow.set_tag("pipeline", "+".join(names))
         else:
             # kedro-mlflow switches off the MLflow datasets at the top of the
@@ -198,7 +194,7 @@ class TrackingHook(MlflowHook):
         }
         super().before_node_run(node, catalog, plain, is_async)
         model = plain.get("params:model")
-        if self._is_mlflow_enabled and isinstance(model, dict) and mlflow.active_run():
+        if records_this_run(self) and isinstance(model, dict) and mlflow.active_run():
             architecture = model.get("architecture")
             if architecture and architecture != self._architecture:
                 self._architecture = architecture
@@ -219,7 +215,7 @@ class TrackingHook(MlflowHook):
                 f"recorded: the MLflow tracking server {uri} did not answer "
                 f"({reason}). Start the server, or record into the project's own "
                 f"store instead: unset MLFLOW_TRACKING_URI (runs then go to "
-                f"sqlite:///mlflow.db), or set {SWITCH}=off to run without tracking."
+                f"{self._embedded}), or set {SWITCH}=off to run without tracking."
             )
 
     @hook_impl
@@ -241,7 +237,8 @@ def _end_active_runs(status: str = "FINISHED") -> None:
 # kedro-mlflow's datasets that record into the run: without tracking, the
 # artifact wrapper is its inner dataset, the others keep their data in memory.
 _RECORDING = (
-    MlflowAbstractMetricDataset,
+    MlflowMetricDataset,
+    MlflowMetricHistoryDataset,
     MlflowMetricsHistoryDataset,
     MlflowModelTrackingDataset,
 )
@@ -260,11 +257,6 @@ def untracked(config: Any) -> Any:
         if issubclass(kind, _RECORDING):
             return {"type": "MemoryDataset"}
     return {key: untracked(value) for key, value in config.items()}
-
-
-def embedded_uri(context: Any) -> str:
-    """The project's own store (``conf/base/globals.yml``)."""
-    return context.config_loader["globals"]["tracking"]["embedded_uri"]
 
 
 def _store_error(uri: str, exc: BaseException) -> str:

@@ -41,7 +41,7 @@ from PIL import Image
 from .predictor import Predictor
 from .preprocessing import prepare_images
 from .request import INPUT_COLUMN, RequestError, json_ready, pictures_from_request
-from .table import TOP_K, prediction_table
+from .table import ANSWER_COLUMNS, prediction_table
 
 ARTIFACT = "classifier"  # the Keras file, among the MLflow model's artifacts
 
@@ -50,14 +50,8 @@ SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec(AnyType(), INPUT_COLUMN)]),
     outputs=Schema(
         [
-            ColSpec("boolean", "object_found"),
-            ColSpec("string", "predicted_class", required=False),
-            ColSpec("double", "probability", required=False),
-        ]
-        + [
-            ColSpec(kind, f"top{rank}_{what}", required=False)
-            for rank in range(1, TOP_K + 1)
-            for what, kind in (("class", "string"), ("probability", "double"))
+            ColSpec(kind, name, required=name == "object_found")
+            for name, kind in ANSWER_COLUMNS.items()
         ]
     ),
 )

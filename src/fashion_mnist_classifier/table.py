@@ -9,11 +9,19 @@ import pandas as pd
 from .data_spec import CLASS_NAMES
 
 TOP_K = 3
-PREDICTION_COLUMNS = ["object_found", "predicted_class", "probability"] + [
-    f"top{rank}_{what}"
+# The answer's columns and their types (MLflow's names), in order: the one
+# home of both the table and the served model's signature (``model.py``).
+# Only ``object_found`` is always filled.
+ANSWER_COLUMNS: dict[str, str] = {
+    "object_found": "boolean",
+    "predicted_class": "string",
+    "probability": "double",
+} | {
+    f"top{rank}_{what}": kind
     for rank in range(1, TOP_K + 1)
-    for what in ("class", "probability")
-]
+    for what, kind in (("class", "string"), ("probability", "double"))
+}
+PREDICTION_COLUMNS = list(ANSWER_COLUMNS)
 
 
 def prediction_table(

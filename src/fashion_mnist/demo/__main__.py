@@ -28,14 +28,12 @@ def from_project(project: Path, folder: Path) -> tuple[str, list, dict[str, str]
     from kedro.framework.session import KedroSession  # noqa: PLC0415
     from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
 
-    from fashion_mnist.tracking import absolute_sqlite_uri, embedded_uri  # noqa: PLC0415
+    from fashion_mnist.store import project_tracking_uri  # noqa: PLC0415
 
     bootstrap_project(project)
     with KedroSession.create(project_path=project) as session:
         context = session.load_context()
-        uri = os.environ.get("MLFLOW_TRACKING_URI") or absolute_sqlite_uri(
-            embedded_uri(context), project
-        )
+        uri = project_tracking_uri(context.config_loader, project)
         images = context.catalog.load("raw_test_images")
         labels = context.catalog.load("raw_test_labels")
         photos_folder = (

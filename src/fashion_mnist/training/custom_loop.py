@@ -4,6 +4,7 @@ Keras 3's ``fit()`` fails under that strategy (keras-team/keras#20585)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -70,8 +71,19 @@ def fit_with_custom_loop(
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
     steps = len(images) // recipe.batch_size
+    return _epochs(train_step, distributed, accuracy, steps, recipe.epochs)
+
+
+def _epochs(
+    train_step: Callable[[object], tf.Tensor],
+    distributed: tf.distribute.DistributedDataset,
+    accuracy: keras.metrics.Metric,
+    steps: int,
+    epochs: int,
+) -> pd.DataFrame:
+    """Run ``epochs`` epochs of ``steps`` steps; one row per epoch."""
     rows = []
-    for epoch in range(1, recipe.epochs + 1):
+    for epoch in range(1, epochs + 1):
         iterator = iter(distributed)
         total = sum(float(train_step(iterator)) for _ in range(steps))
         rows.append(
@@ -85,7 +97,7 @@ def fit_with_custom_loop(
         logger.info(
             "Epoch %d/%d: loss %.4f, accuracy %.4f",
             epoch,
-            recipe.epochs,
+            epochs,
             rows[-1]["loss"],
             rows[-1]["accuracy"],
         )

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from fashion_mnist.cost import describe_cost
 from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
 from fashion_mnist.networks import Architecture, build_network, with_flip_tta
@@ -85,22 +86,11 @@ def train_classifier(
     ``batch_size`` is the global batch.
     """
     recipe = training.recipe(architecture)
-    levers = levers or training.levers(architecture)
+    name = training.distribution.strategy
+    levers = _distributable(levers or training.levers(architecture), name)
     strategy = make_strategy(training.distribution)
-    replicas = strategy.num_replicas_in_sync
     fitted = len(images) - int(len(images) * training.validation_split)
     steps = math.ceil(fitted / recipe.batch_size)
-    name = training.distribution.strategy
-    if name != "none" and levers.steps_per_execution > 1:
-        # Keras 3.15's multi-step loop fails on distributed iterators ("You
-        # must feed a value for placeholder tensor ... while/cond/Placeholder").
-        logger.info(
-            "steps_per_execution=1 under tf.distribute (Keras' multi-step loop fails there)"
-        )
-        levers = replace(levers, steps_per_execution=1)
-    if name != "none" and levers.jit_compile:
-        logger.info("jit_compile off under tf.distribute (Keras turns it off there)")
-        levers = replace(levers, jit_compile=False)
     with strategy.scope():
         model = build_network(
             architecture, recipe, seed=training.seed, dtype=levers.precision
@@ -112,25 +102,8 @@ def train_classifier(
             steps_per_execution=min(levers.steps_per_execution, steps),
             jit_compile=levers.jit_compile,
         )
+    _log_start(model, recipe, levers, name, strategy.num_replicas_in_sync)
     y = targets(labels, wants_one_hot(model))
-    validation = None
-    if fitted < len(images):
-        validation = (images[fitted:], y[fitted:])
-    logger.info(
-        "Training %s (%s parameters): %s; %s",
-        architecture,
-        f"{model.count_params():,}",
-        ", ".join(f"{k}={v}" for k, v in recipe.describe().items()),
-        ", ".join(f"{k}={v}" for k, v in levers.describe().items()),
-    )
-    if name != "none":
-        logger.info(
-            "Training with %s on %d replicas (global batch %d, %s per replica)",
-            STRATEGY_NAMES[name],
-            replicas,
-            recipe.batch_size,
-            f"{recipe.batch_size / replicas:g}",
-        )
     keras.utils.set_random_seed(training.seed)
     started = time.perf_counter()
     if name == "multi_worker":
@@ -140,21 +113,73 @@ def train_classifier(
             model, strategy, images[:fitted], y[:fitted], recipe, training.seed
         )
     else:
-        history = model.fit(
-            **_input(
-                images[:fitted], y[:fitted], recipe.batch_size, training.seed, levers
-            ),
-            epochs=recipe.epochs,
-            validation_data=validation,
-            callbacks=callbacks,
-            verbose=1 if sys.stdout.isatty() else 2,
-        )
-        table = pd.DataFrame(history.history)
-        table.insert(0, "epoch", np.arange(1, len(table) + 1))
+        table = _fit(model, images, y, fitted, recipe, training.seed, levers, callbacks)
     seconds = time.perf_counter() - started
     with strategy.scope():
         model = finished_model(model, recipe)
+    replicas = strategy.num_replicas_in_sync
     return model, FitResult(table, seconds, fitted, recipe, levers, name, replicas)
+
+
+def _fit(
+    model: keras.Model,
+    images: np.ndarray,
+    y: np.ndarray,
+    fitted: int,
+    recipe: Recipe,
+    seed: int,
+    levers: Levers,
+    callbacks: list[keras.callbacks.Callback] | None,
+) -> pd.DataFrame:
+    """Keras' ``fit`` on the first ``fitted`` images, validated on the rest (if
+    any); one row per epoch."""
+    history = model.fit(
+        **_input(images[:fitted], y[:fitted], recipe.batch_size, seed, levers),
+        epochs=recipe.epochs,
+        validation_data=(images[fitted:], y[fitted:]) if fitted < len(images) else None,
+        callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    table = pd.DataFrame(history.history)
+    table.insert(0, "epoch", np.arange(1, len(table) + 1))
+    return table
+
+
+def _distributable(levers: Levers, strategy: str) -> Levers:
+    """``levers`` as tf.distribute can take them (one step per call, no XLA)."""
+    if strategy != "none" and levers.steps_per_execution > 1:
+        # Keras 3.15's multi-step loop fails on distributed iterators ("You
+        # must feed a value for placeholder tensor ... while/cond/Placeholder").
+        logger.info(
+            "steps_per_execution=1 under tf.distribute (Keras' multi-step loop fails there)"
+        )
+        levers = replace(levers, steps_per_execution=1)
+    if strategy != "none" and levers.jit_compile:
+        logger.info("jit_compile off under tf.distribute (Keras turns it off there)")
+        levers = replace(levers, jit_compile=False)
+    return levers
+
+
+def _log_start(
+    model: keras.Model, recipe: Recipe, levers: Levers, strategy: str, replicas: int
+) -> None:
+    cost = describe_cost(model)
+    logger.info(
+        "Training %s (%s parameters, %s multiply-adds per image): %s; %s",
+        model.name,
+        f"{cost['parameters']:,}",
+        f"{cost['multiply_adds']:,}",
+        ", ".join(f"{k}={v}" for k, v in recipe.describe().items()),
+        ", ".join(f"{k}={v}" for k, v in levers.describe().items()),
+    )
+    if strategy != "none":
+        logger.info(
+            "Training with %s on %d replicas (global batch %d, %s per replica)",
+            STRATEGY_NAMES[strategy],
+            replicas,
+            recipe.batch_size,
+            f"{recipe.batch_size / replicas:g}",
+        )
 
 
 def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:

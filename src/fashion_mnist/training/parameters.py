@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from fashion_mnist.defaults import SEED
 from fashion_mnist.distribution import DistributionParams
 from fashion_mnist.networks import NETWORKS, Architecture
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
@@ -60,7 +61,7 @@ class _Training(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="training")
 
     augmentation: AugmentationParams = Field(default_factory=AugmentationParams)
-    seed: int = 42
+    seed: int = SEED
     validation_split: float = Field(0.0, ge=0.0, lt=1.0)
     performance: PerformanceParams = Field(default_factory=PerformanceParams)
     distribution: DistributionParams = Field(default_factory=DistributionParams)

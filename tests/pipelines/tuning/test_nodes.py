@@ -21,8 +21,8 @@ from fashion_mnist.pipelines.tuning.nodes import (
     open_study,
     report_best,
     search_recipes,
-    trial_settings,
 )
+from fashion_mnist.pipelines.tuning.objective import trial_settings
 from fashion_mnist.pipelines.tuning.params import TuningParams
 from fashion_mnist.training import TrainingParams
 from tests.helpers import barrier_env, separable_data
@@ -45,7 +45,10 @@ from tests.helpers import barrier_env, separable_data
             {"search_space": {"epochs": {"low": 2, "high": 30}}},
             "above the per-trial budget",
         ),
-        ({"search_space": {"schedule": {"choices": ["cyclic"]}}}, "schedule = 'cyclic'"),
+        (
+            {"search_space": {"schedule": {"choices": ["cyclic"]}}},
+            "schedule = 'cyclic'",
+        ),
         (
             {"search_space": {"label_smoothing": {"low": 0.0, "high": 1.5}}},
             "less than 1",
@@ -181,7 +184,7 @@ def test_a_trial_process_killed_outright_leaves_its_trial_failed(tmp_path, monke
     # barrier for a second process that never comes; it is killed there.
     barrier = tmp_path / "barrier"
     env = barrier_env(
-        barrier, "fashion_mnist.pipelines.tuning.nodes", "train_classifier"
+        barrier, "fashion_mnist.pipelines.tuning.objective", "train_classifier"
     )
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from fashion_mnist.networks import Architecture
+from fashion_mnist.param_types import Distinct
 
 
 class SpeedParams(BaseModel):
@@ -15,7 +16,7 @@ class SpeedParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="speed")
 
-    architectures: list[Architecture] = Field(
+    architectures: Distinct[Architecture] = Field(
         default_factory=lambda: ["mlp", "cnn_bn"], min_length=1
     )
     # Each measurement trains one untimed epoch (tracing, caches), then times
@@ -31,10 +32,10 @@ class BenchmarkParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="benchmark")
 
     architecture: Architecture = "mlp"
-    batch_sizes: list[PositiveInt] = Field(
+    batch_sizes: Distinct[PositiveInt] = Field(
         default_factory=lambda: [32, 64, 128, 256, 512], min_length=1
     )
-    use_multiprocessing: list[bool] = Field(
+    use_multiprocessing: Distinct[bool] = Field(
         default_factory=lambda: [True, False], min_length=1
     )
     include_arrays: bool = True
@@ -56,10 +57,3 @@ class BenchmarkParams(BaseModel):
                 f"{method!r} is not available on this platform, only {available}"
             )
         return method
-
-    @field_validator("batch_sizes", "use_multiprocessing")
-    @classmethod
-    def _no_duplicates(cls, values: list) -> list:
-        if len(set(values)) != len(values):
-            raise ValueError(f"each value may appear once, found {values}")
-        return values

@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from fashion_mnist.performance import Levers
 from fashion_mnist.training import TrainingParams, train_classifier
 
-from .nodes import EpochTimer
 from .params import BenchmarkParams
+from .timing import EpochTimer
 
 logger = logging.getLogger(__name__)
 

@@ -85,23 +85,8 @@ def cross_validate(
     runs = list(itertools.product(cross_validation.architectures, range(count)))
     rows = []
     for number, (architecture, fold) in enumerate(runs, start=1):
-        held_out = folds == fold
         started = time.perf_counter()
-        model, result = train_classifier(
-            architecture, images[~held_out], labels[~held_out], settings
-        )
-        _, loss, accuracy = score_classifier(model, images[held_out], labels[held_out])
-        rows.append(
-            {
-                "architecture": architecture,
-                "fold": fold + 1,
-                "accuracy": accuracy,
-                "loss": loss,
-                "training_seconds": result.seconds,
-                "train_samples": result.samples,
-                "held_out_samples": int(held_out.sum()),
-            }
-        )
+        rows.append(_one_fold(architecture, fold, images, labels, folds, settings))
         logger.info(
             "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
             number,
@@ -109,7 +94,7 @@ def cross_validate(
             architecture,
             fold + 1,
             count,
-            accuracy,
+            rows[-1]["accuracy"],
             time.perf_counter() - started,
         )
     table = pd.DataFrame(rows)
@@ -122,6 +107,31 @@ def cross_validate(
             row.n,
         )
     return table
+
+
+def _one_fold(
+    architecture: str,
+    fold: int,
+    images: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    settings: TrainingParams,
+) -> dict[str, object]:
+    """Train on every fold but ``fold`` (from 0) and score on it: one table row."""
+    held_out = folds == fold
+    model, result = train_classifier(
+        architecture, images[~held_out], labels[~held_out], settings
+    )
+    _, loss, accuracy = score_classifier(model, images[held_out], labels[held_out])
+    return {
+        "architecture": architecture,
+        "fold": fold + 1,
+        "accuracy": accuracy,
+        "loss": loss,
+        "training_seconds": result.seconds,
+        "train_samples": result.samples,
+        "held_out_samples": int(held_out.sum()),
+    }
 
 
 def summarize_folds(folds: pd.DataFrame) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from fashion_mnist.networks import Architecture
+from fashion_mnist.param_types import Distinct
 
 
 class CrossValidationParams(BaseModel):
@@ -13,15 +14,8 @@ class CrossValidationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="cross_validation")
 
     folds: int = Field(5, ge=2)
-    architectures: list[Architecture] = Field(
+    architectures: Distinct[Architecture] = Field(
         default_factory=lambda: ["mlp", "cnn", "cnn_augmented", "cnn_bn"], min_length=1
     )
     epochs: PositiveInt | None = None  # null: as `training` (the recipe's)
     batch_size: PositiveInt | None = None  # null: as `training` (the recipe's)
-
-    @field_validator("architectures")
-    @classmethod
-    def _no_duplicates(cls, values: list[str]) -> list[str]:
-        if len(set(values)) != len(values):
-            raise ValueError(f"each architecture may appear once, found {values}")
-        return values

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fashion_mnist.defaults import ARCHITECTURE
 from fashion_mnist.networks import Architecture
 from fashion_mnist.training import TrainingParams
 
@@ -22,7 +23,7 @@ class ModelParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="model")
 
-    architecture: Architecture = "cnn_bn"
+    architecture: Architecture = ARCHITECTURE
 
 
 class AccuracyCheckParams(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from fashion_mnist.defaults import ARCHITECTURE, SEED
 from fashion_mnist.networks import Architecture
 from fashion_mnist.recipes import (
     AUGMENTATION,
@@ -76,7 +77,7 @@ class SamplerParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="sampler")
 
     type: Literal["tpe", "random"] = "tpe"
-    seed: int | None = 42
+    seed: int | None = SEED
 
 
 class PrunerParams(BaseModel):
@@ -105,7 +106,7 @@ class TuningParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="tuning")
 
-    architecture: Architecture = "cnn_bn"
+    architecture: Architecture = ARCHITECTURE
     # Optuna's names: trials this run adds to the study, and a time limit in
     # seconds for this run (null: none); the run stops at whichever comes first.
     n_trials: PositiveInt | None = 20

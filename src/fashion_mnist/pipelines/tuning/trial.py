@@ -1,4 +1,4 @@
-"""One trial of a study, in a process of its own (see ``nodes.py``).
+"""One trial of a study, in a process of its own (see ``search.py``).
 
 ``python -m fashion_mnist.pipelines.tuning.trial JOB.json`` opens the study the
 job names, runs one trial with the project's training code, and writes the
@@ -31,7 +31,7 @@ def main(job_file: str) -> None:
     logging.basicConfig(level=logging.WARNING, format="  trial: %(message)s")
     logging.getLogger("fashion_mnist").setLevel(logging.INFO)
     import fashion_mnist  # noqa: F401, PLC0415 (TensorFlow's quiet start first)
-    from fashion_mnist.pipelines.tuning.nodes import run_trial  # noqa: PLC0415
+    from fashion_mnist.pipelines.tuning.objective import run_trial  # noqa: PLC0415
 
     job = json.loads(Path(job_file).read_text())
     number = run_trial(job)
