@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -144,3 +149,51 @@ def test_training_parameters_resolve_the_levers_of_each_network(monkeypatch):
     assert training.levers("cnn_bn").jit_compile is False
     mirrored = TrainingParams(distribution={"strategy": "mirrored"})
     assert mirrored.levers("mlp").jit_compile is False
+
+
+@pytest.mark.parametrize(
+    ("flags", "machine", "expected"),
+    [
+        ({"avx2", "fma"}, "x86_64", "1"),  # AMD EPYC with AVX2 only: turned on
+        ({"avx512f", "avx512_bf16", "avx512_vnni"}, "x86_64", None),  # TF's own
+        ({"avx512f", "amx_bf16", "amx_tile"}, "x86_64", None),  # Xeon with AMX
+        ({"avx2", "avx_vnni"}, "x86_64", None),  # TF turns it on itself
+        ({"sse4_2"}, "x86_64", None),  # no AVX2: left as TensorFlow has it
+        ({"asimd"}, "aarch64", None),  # not x86
+    ],
+)
+def test_onednn_is_turned_on_where_tensorflow_leaves_it_off(flags, machine, expected):
+    assert performance.auto_onednn(flags, machine) == expected
+
+
+def test_onednn_state_names_who_chose():
+    flag = performance.ONEDNN_VARIABLE
+    avx2, amx = {"avx2"}, {"amx_tile"}
+    assert performance.onednn_state({flag: "1"}, avx2) == f"on ({flag}=1)"
+    assert performance.onednn_state({flag: "0"}, amx) == f"off ({flag}=0)"
+    assert performance.onednn_state({}, amx) == "on (TensorFlow's default here)"
+    assert performance.onednn_state({}, avx2) == "off"
+
+
+@pytest.mark.parametrize("own", [None, "0"])
+def test_the_package_sets_onednn_before_tensorflow_loads(own):
+    """In a new process: ``import fashion_mnist`` applies ``auto_onednn`` to this
+    machine's CPU before TensorFlow loads, and a value of the user's own wins."""
+    code = (
+        "import os; import fashion_mnist; "
+        f"print(repr(os.environ.get({performance.ONEDNN_VARIABLE!r})))"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if k != performance.ONEDNN_VARIABLE
+    }
+    if own is not None:
+        environment[performance.ONEDNN_VARIABLE] = own
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wanted = own or performance.auto_onednn(performance.cpu_flags(), platform.machine())
+    assert done.stdout.strip().splitlines()[-1] == repr(wanted)

@@ -139,6 +139,45 @@ def auto_precision(*, jit_compile: bool = False) -> Precision:
     return "float32"
 
 
+ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS"
+# The CPU features with which TensorFlow turns its oneDNN kernels on by itself
+# (TensorFlow's IsDataTypeSupportedByOneDNNOnThisCPU / the x86 default).
+ONEDNN_DEFAULT_CPU_FLAGS = {
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_bf16",
+    "amx_int8",
+}
+
+
+def auto_onednn(flags: set[str], machine: str) -> str | None:
+    """The value to give ``TF_ENABLE_ONEDNN_OPTS`` before TensorFlow loads, or
+    None to leave TensorFlow's own choice.
+
+    TensorFlow leaves oneDNN off on x86 CPUs without the instructions above;
+    on such a CPU with AVX2 the project turns it on: the networks with batch
+    normalisation (the default and the preset) train much faster with it, the
+    others about as fast (measured: docs/speed.md).
+    """
+    if machine.lower() not in {"x86_64", "amd64"} or flags & ONEDNN_DEFAULT_CPU_FLAGS:
+        return None
+    return "1" if "avx2" in flags else None
+
+
+def onednn_state(environment: dict[str, str], flags: set[str]) -> str:
+    """Whether TensorFlow's oneDNN kernels are on in a process with this
+    environment on this CPU, and who said so: for logs and reports."""
+    value = environment.get(ONEDNN_VARIABLE)
+    if value is not None:
+        on = value.strip().lower() in {"1", "true", "yes", "on"}
+        return f"{'on' if on else 'off'} ({ONEDNN_VARIABLE}={value})"
+    return (
+        "on (TensorFlow's default here)" if flags & ONEDNN_DEFAULT_CPU_FLAGS else "off"
+    )
+
+
 def auto_jit_compile(*, convolutional: bool, distributed: bool = False) -> bool:
     """XLA on a GPU, and on a CPU for networks without convolutions; never
     under ``tf.distribute``."""

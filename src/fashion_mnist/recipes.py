@@ -66,6 +66,11 @@ class Recipe(BaseModel):
     flip_tta: bool = Field(
         description="predict as the mean of the image and its mirror image"
     )
+    ema: bool = Field(
+        False,
+        description="keep an exponential moving average of the weights "
+        "(momentum 0.99) and predict with it",
+    )
 
     def describe(self) -> dict[str, object]:
         return self.model_dump()
@@ -182,7 +187,9 @@ def compile_classifier(
     """Compile ``model`` with Adam, cross-entropy and accuracy, as the lab does,
     plus the recipe's schedule and label smoothing (and XLA if asked)."""
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(recipe, total_steps)),
+        optimizer=keras.optimizers.Adam(
+            learning_rate(recipe, total_steps), use_ema=recipe.ema
+        ),
         loss=loss_for(recipe),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,

@@ -19,12 +19,15 @@ what TensorFlow logs later; set it yourself to see more.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from fashion_mnist.performance import ONEDNN_VARIABLE, auto_onednn, cpu_flags
 
 HARMLESS = [
     re.compile(p)
@@ -79,10 +82,15 @@ def _native_stderr_filtered(gpu_present: bool) -> Iterator[None]:
 
 
 def import_tensorflow() -> None:
-    """Import TensorFlow and find its devices once, quietly (see module doc)."""
+    """Import TensorFlow and find its devices once, quietly (see module doc),
+    with oneDNN's kernels on where the project's measurements say they pay
+    (``performance.auto_onednn``; a ``TF_ENABLE_ONEDNN_OPTS`` of your own wins)."""
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    onednn = auto_onednn(cpu_flags(), platform.machine())
+    if onednn is not None:
+        os.environ.setdefault(ONEDNN_VARIABLE, onednn)
     with _native_stderr_filtered(has_nvidia_device()):
         import tensorflow as tf  # noqa: PLC0415
 

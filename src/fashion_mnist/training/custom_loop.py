@@ -71,7 +71,11 @@ def fit_with_custom_loop(
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
     steps = len(images) // recipe.batch_size
-    return _epochs(train_step, distributed, accuracy, steps, recipe.epochs)
+    table = _epochs(train_step, distributed, accuracy, steps, recipe.epochs)
+    # As fit() does at its end: the moving average of the weights (a recipe
+    # with ema) becomes the weights.
+    model.optimizer.finalize_variable_values(model.trainable_variables)
+    return table
 
 
 def _epochs(

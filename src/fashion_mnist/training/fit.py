@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from fashion_mnist.cost import describe_cost
 from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
 from fashion_mnist.networks import Architecture, build_network, with_flip_tta
-from fashion_mnist.performance import Levers
+from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe, compile_classifier, wants_one_hot
 
 from .custom_loop import fit_with_custom_loop
@@ -165,12 +166,13 @@ def _log_start(
 ) -> None:
     cost = describe_cost(model)
     logger.info(
-        "Training %s (%s parameters, %s multiply-adds per image): %s; %s",
+        "Training %s (%s parameters, %s multiply-adds per image): %s; %s; oneDNN %s",
         model.name,
         f"{cost['parameters']:,}",
         f"{cost['multiply_adds']:,}",
         ", ".join(f"{k}={v}" for k, v in recipe.describe().items()),
         ", ".join(f"{k}={v}" for k, v in levers.describe().items()),
+        onednn_state(dict(os.environ), cpu_flags()),
     )
     if strategy != "none":
         logger.info(

@@ -27,6 +27,7 @@ from fashion_mnist.pipelines.modeling.params import (
     TrainingParams,
 )
 from fashion_mnist.plotting import WRONG_COLOUR
+from fashion_mnist.training import train_classifier
 from fashion_mnist_classifier.data_spec import CLASS_NAMES
 from tests.helpers import separable_data
 
@@ -265,3 +266,26 @@ def test_gate_checks_the_chosen_split(caplog):
 
 def test_gate_passes_at_exactly_the_threshold():
     check_accuracy({"test_accuracy": 0.9}, AccuracyCheckParams(threshold=0.9))
+
+
+def test_ema_predicts_with_the_moving_average_of_the_weights(small_data):
+    """``training.ema=true``: Keras keeps a moving average of the weights and the
+    trained model has it. Same seed, same steps, so only the averaging differs."""
+    images, labels = small_data
+    settings = TrainingParams(epochs=2, seed=0, performance={"precision": "float32"})
+    averaged, result = train_classifier(
+        "mlp", images, labels, settings.model_copy(update={"ema": True})
+    )
+    last, _ = train_classifier("mlp", images, labels, settings)
+    again, _ = train_classifier("mlp", images, labels, settings)
+    assert result.recipe.ema and averaged.optimizer.use_ema
+    assert not last.optimizer.use_ema
+    for a, b in zip(last.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # training repeats exactly
+    kernel = 0  # the first dense layer's kernel
+    assert not np.allclose(
+        averaged.get_weights()[kernel], last.get_weights()[kernel], atol=1e-4
+    )
+    # Keras' average is what the optimizer kept in its EMA slots.
+    slots = [v for v in averaged.optimizer.variables if "average" in v.path]
+    assert slots, [v.path for v in averaged.optimizer.variables]

@@ -41,6 +41,7 @@ from tests.helpers import barrier_env, separable_data
             "through zero",
         ),
         ({"search_space": {"flip": {"low": 0, "high": 1}}}, "takes choices"),
+        ({"search_space": {"ema": {"low": 0, "high": 1}}}, "takes choices"),
         (
             {"search_space": {"epochs": {"low": 2, "high": 30}}},
             "above the per-trial budget",
@@ -77,6 +78,9 @@ def test_a_trial_trains_with_the_training_section_and_its_own_values():
     assert settings.validation_split == 0.25
     assert settings.seed == 7 and settings.performance.precision == "float32"
     assert trial_settings(training, {"epochs": 3}, tuning).epochs == 3
+    # A recipe field added later (ema) is a search key with nothing else to do.
+    searched = TuningParams(search_space={"ema": {"choices": [True, False]}})
+    assert trial_settings(training, {"ema": True}, searched).recipe("cnn_bn").ema
 
 
 @pytest.mark.parametrize(

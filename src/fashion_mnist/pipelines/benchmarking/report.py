@@ -19,6 +19,7 @@ from fashion_mnist.performance import (
     auto_precision,
     cpu_flags,
     cpu_model,
+    onednn_state,
 )
 from fashion_mnist.training import TrainingParams
 
@@ -50,6 +51,7 @@ def describe_machine(
         "warmup_steps": benchmark.warmup_steps,
         "seed": training.seed,
         "precision (auto)": auto_precision(),
+        "oneDNN": onednn_state(dict(os.environ), cpu_flags()),
         "cpu_bf16": ", ".join(sorted(cpu_flags() & BF16_CPU_FLAGS)) or "none",
     }
     return pd.DataFrame(
