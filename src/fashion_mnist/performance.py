@@ -7,8 +7,8 @@
   (weights stay float32) where the CPU has bfloat16 instructions (AVX512_BF16
   or AMX) and XLA is off; ``mixed_float16`` on NVIDIA GPUs with tensor cores
   (compute capability 7.0 or newer; Keras scales the loss); ``float32``
-  otherwise. The output layer always computes in float32. Accuracy moves by a few hundredths
-  of a point at most (measured: see docs/speed.md).
+  otherwise. The output layer always computes in float32. Accuracy moves by a
+  few hundredths of a point at most (measured: see docs/speed.md).
 - ``input_pipeline``: ``tf_data`` feeds the arrays through an explicit
   ``tf.data`` pipeline (cache, shuffle every epoch, batch, prefetch), so the
   next batch is ready while the current one trains; ``arrays`` hands NumPy
@@ -18,8 +18,11 @@
   ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
   on a CPU, for networks without convolutions, whose small steps are mostly
   per-operation overhead. XLA's CPU convolutions are slower than TensorFlow's
-  oneDNN ones (measured: docs/speed.md), so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it
-  is off (Keras' own choice too).
+  oneDNN ones (measured: docs/speed.md), so convolutional networks keep it
+  off on a CPU. Under ``tf.distribute`` it is off (Keras' own choice too).
+- oneDNN (``auto_onednn``): not a parameter, as TensorFlow reads it when it
+  loads; ``import fashion_mnist`` turns TensorFlow's oneDNN kernels on for an
+  x86 CPU with AVX2 where TensorFlow would leave them off.
 
 The benchmark of the lab's Task 2 builds its models without these levers, so
 its cells keep measuring the lab's settings.

@@ -43,6 +43,9 @@ def _overrides(group: str | None) -> dict[str, tuple[Any, Any]]:
     }
 
 
+# The recipe fields that sit directly under ``training``.
+_TOP_LEVEL = tuple(name for name in Recipe.model_fields if recipe_group(name) is None)
+
 AugmentationParams = create_model(
     "AugmentationParams",
     __config__=ConfigDict(extra="forbid", frozen=True, title=AUGMENTATION),
@@ -68,7 +71,7 @@ class _Training(BaseModel):
 
     def recipe_changes(self) -> dict[str, Any]:
         """The recipe fields this section sets (non-null), by recipe name."""
-        values = {name: getattr(self, name) for name in _overrides(None)}
+        values = {name: getattr(self, name) for name in _TOP_LEVEL}
         values |= self.augmentation.model_dump()
         return {key: value for key, value in values.items() if value is not None}
 
