@@ -11,7 +11,8 @@ import pytest
 # own SIGTERM handling, and forking a busy multi-threaded worker can stall.
 CHECK = """
 import os, signal, time
-from fashion_mnist.hooks import GracefulStopHooks, Terminated
+from fashion_mnist.hooks import GracefulStopHooks
+from fashion_mnist.stopping import Terminated
 
 hooks = GracefulStopHooks()
 hooks.before_pipeline_run()
