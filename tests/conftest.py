@@ -15,12 +15,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import functools  # noqa: E402
+import shutil  # noqa: E402
 import threading  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from filelock import FileLock  # noqa: E402
 from kedro.framework.session import KedroSession  # noqa: E402
 from kedro.framework.startup import bootstrap_project  # noqa: E402
 
@@ -53,10 +55,40 @@ def http_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         server.server_close()
 
 
+def _made_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[[Path], None],
+) -> Path:
+    """``name``'s folder, made by ``make(folder)`` once for the whole test run.
+
+    pytest-xdist gives each worker process its own session fixtures; this one is
+    shared: the first worker to ask makes it while the others wait on a file
+    lock, then all read the same folder (pytest-xdist's documented recipe).
+    The tests that share such a folder only read it. A failed ``make`` leaves
+    no mark, so the next worker tries again (and fails with its own error).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with FileLock(root / f"shared-{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def real_raw_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The four real Fashion-MNIST files, fetched once through the project's catalog."""
-    project = make_project_copy(tmp_path_factory.mktemp("raw") / "project")
+    return _made_once(tmp_path_factory, "raw", _fetch_raw_data) / "fashion-mnist"
+
+
+def _fetch_raw_data(folder: Path) -> None:
+    project = make_project_copy(folder / "project")
     bootstrap_project(project)
     with KedroSession.create(project_path=project) as session:
         catalog = session.load_context().catalog
@@ -67,7 +99,7 @@ def real_raw_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "raw_test_labels",
         ):
             catalog.load(name)
-    return project / "data" / "01_raw" / "fashion-mnist"
+    shutil.move(project / "data" / "01_raw" / "fashion-mnist", folder)
 
 
 @pytest.fixture
@@ -110,15 +142,25 @@ def registered_project(
     """A project after a failed and a passing quick modeling run with tracking
     on (one registered version, the champion), 20 sample photos in
     data/01_raw/new_images and the inference pipeline's answers for them in
-    data/07_model_output/new_image_predictions.csv."""
+    data/07_model_output/new_image_predictions.csv. Made once for all test
+    processes: the tests that use it only read it."""
+    return (
+        _made_once(
+            tmp_path_factory,
+            "registered",
+            functools.partial(_register_quick_models, raw_data=real_raw_data),
+        )
+        / "project"
+    )
+
+
+def _register_quick_models(folder: Path, raw_data: Path) -> None:
     from fashion_mnist.pipelines.modeling.nodes import (  # noqa: PLC0415
         AccuracyBelowThresholdError,
     )
     from fashion_mnist.samples import write_sample_photos  # noqa: PLC0415
 
-    project = make_project_copy(
-        tmp_path_factory.mktemp("registered") / "project", raw_data=real_raw_data
-    )
+    project = make_project_copy(folder / "project", raw_data=raw_data)
     bootstrap_project(project)
     saved = {
         k: os.environ.pop(k, None)
@@ -145,7 +187,6 @@ def registered_project(
     write_sample_photos(images, labels, project / "data/01_raw/new_images", count=20)
     with KedroSession.create(project_path=project) as session:
         session.run(pipeline_names=["inference"])
-    return project
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -64,6 +64,7 @@ def test_parallel_runner_is_refused_at_once_with_advice(project):
     assert not any((project / "data" / "05_model_input").iterdir())
 
 
+@pytest.mark.slow  # ten epochs on all 60,000 images: the full tier
 def test_the_labs_network_on_all_the_data_passes_the_labs_check_not_the_projects(
     project,
 ):

@@ -37,11 +37,11 @@ from fashion_mnist_classifier.data_spec import IMAGE_SHAPE, NUM_CLASSES
 L = keras.layers
 
 
-def _mlp(dtype: str) -> list[L.Layer]:
+def _mlp(recipe: Recipe, dtype: str) -> list[L.Layer]:
     return [L.Flatten(dtype=dtype), L.Dense(512, activation="relu", dtype=dtype)]
 
 
-def _two_convolutions(dtype: str) -> list[L.Layer]:
+def _two_convolutions(recipe: Recipe, dtype: str) -> list[L.Layer]:
     return [
         L.Conv2D(32, 3, activation="relu", dtype=dtype),
         L.MaxPooling2D(dtype=dtype),
@@ -69,38 +69,27 @@ def _conv_bn(filters: int, dtype: str) -> list[L.Layer]:
 
 
 def _dense_bn(units: int, dropout: float, dtype: str) -> list[L.Layer]:
-    return [
-        L.Flatten(dtype=dtype),
-        L.Dense(units, use_bias=False, dtype=dtype),
-        # On 2-D inputs the layer runs Keras' own code (cheap here).
-        FusedBatchNormalization(momentum=BN_MOMENTUM, dtype=dtype),
-        L.ReLU(dtype=dtype),
-        L.Dropout(dropout, dtype=dtype),
-    ]
+    """Flatten, a batch-normalised dense layer (none for ``units`` 0), dropout."""
+    layers: list[L.Layer] = [L.Flatten(dtype=dtype)]
+    if units:
+        layers += [
+            L.Dense(units, use_bias=False, dtype=dtype),
+            # On 2-D inputs the layer runs Keras' own code (cheap here).
+            FusedBatchNormalization(momentum=BN_MOMENTUM, dtype=dtype),
+            L.ReLU(dtype=dtype),
+        ]
+    return [*layers, L.Dropout(dropout, dtype=dtype)]
 
 
-def _three_convolutions_bn(dtype: str) -> list[L.Layer]:
-    return [
-        *_conv_bn(32, dtype),
-        L.MaxPooling2D(dtype=dtype),
-        *_conv_bn(64, dtype),
-        L.MaxPooling2D(dtype=dtype),
-        *_conv_bn(128, dtype),
-        L.MaxPooling2D(dtype=dtype),
-        *_dense_bn(128, 0.3, dtype),
-    ]
-
-
-def _vgg_bn(dtype: str) -> list[L.Layer]:
-    return [
-        *_conv_bn(32, dtype),
-        *_conv_bn(32, dtype),
-        L.MaxPooling2D(dtype=dtype),
-        *_conv_bn(64, dtype),
-        *_conv_bn(64, dtype),
-        L.MaxPooling2D(dtype=dtype),
-        *_dense_bn(256, 0.4, dtype),
-    ]
+def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
+    """The shape the recipe gives (``Recipe.width`` ... ``Recipe.dropout``):
+    ``cnn_bn`` is three stages of one convolution, ``vgg_bn`` two of two."""
+    layers: list[L.Layer] = []
+    for stage in range(recipe.stages):
+        for _ in range(recipe.convolutions):
+            layers += _conv_bn(recipe.width * 2**stage, dtype)
+        layers.append(L.MaxPooling2D(dtype=dtype))
+    return layers + _dense_bn(recipe.dense, recipe.dropout, dtype)
 
 
 @dataclass(frozen=True)
@@ -109,7 +98,7 @@ class Network:
     recipe it is trained with by default, and whether it convolves (such
     networks take a channel axis, and XLA does not pay for them on a CPU)."""
 
-    body: Callable[[str], list[L.Layer]]
+    body: Callable[[Recipe, str], list[L.Layer]]
     recipe: Recipe
     convolutional: bool
 
@@ -121,9 +110,19 @@ NETWORKS: dict[str, Network] = {
     "cnn": Network(_two_convolutions, LAB_RECIPE, convolutional=True),
     "cnn_augmented": Network(_two_convolutions, FAST_RECIPE, convolutional=True),
     "cnn_bn": Network(
-        _three_convolutions_bn, FAST_RECIPE.changed(epochs=8), convolutional=True
+        _convolution_stages_bn,
+        FAST_RECIPE.changed(
+            epochs=8, width=32, stages=3, convolutions=1, dense=128, dropout=0.3
+        ),
+        convolutional=True,
     ),
-    "vgg_bn": Network(_vgg_bn, FAST_RECIPE.changed(epochs=20), convolutional=True),
+    "vgg_bn": Network(
+        _convolution_stages_bn,
+        FAST_RECIPE.changed(
+            epochs=20, width=32, stages=2, convolutions=2, dense=256, dropout=0.4
+        ),
+        convolutional=True,
+    ),
 }
 Architecture = Literal[tuple(NETWORKS)]  # type: ignore[valid-type]
 
@@ -173,6 +172,11 @@ def build_network(
         )
     network = NETWORKS[architecture]
     recipe = recipe or network.recipe
+    if recipe.shaped != network.recipe.shaped:
+        raise ValueError(
+            f"{architecture} has a fixed shape; training.shape applies to "
+            f"{sorted(name for name, n in NETWORKS.items() if n.recipe.shaped)}"
+        )
     keras.utils.set_random_seed(seed)
     augment = augmentation_layers(recipe, seed, dtype)
     prefix = (
@@ -185,7 +189,7 @@ def build_network(
             keras.Input(shape=IMAGE_SHAPE),
             *prefix,
             *augment,
-            *network.body(dtype),
+            *network.body(recipe, dtype),
             L.Dense(NUM_CLASSES, activation="softmax", dtype="float32"),
         ],
         name=architecture,

@@ -12,6 +12,7 @@ test-time augmentation. Each network comes with one (``networks.NETWORKS``);
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Annotated, Any, Literal
 
@@ -24,11 +25,23 @@ from pydantic import (
     PositiveInt,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 Schedule = Literal["constant", "one_cycle"]
-# The fields that ``training.augmentation`` groups (one level down in YAML).
+# The fields that ``training.augmentation`` and ``training.shape`` group (one
+# level down in YAML).
 AUGMENTATION = "augmentation"
+SHAPE = "shape"
+GROUPS = (AUGMENTATION, SHAPE)
+
+
+def _shape(description: str, **bounds: Any) -> Any:
+    """A field of the network's shape: None for a network whose shape is fixed
+    (``mlp``, ``cnn``); ``networks.py`` builds the convolution stages from them."""
+    return Field(
+        None, description=description, json_schema_extra={"group": SHAPE}, **bounds
+    )
 
 
 class Recipe(BaseModel):
@@ -71,6 +84,38 @@ class Recipe(BaseModel):
         description="keep an exponential moving average of the weights "
         "(momentum 0.99) and predict with it",
     )
+    # The shape of the batch-normalised convolution networks (cnn_bn, vgg_bn):
+    # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU),
+    # `width` filters in the first stage, doubled at each next one, a 2x2 max
+    # pooling after each stage, then a dense layer and dropout.
+    width: int | None = _shape(
+        "filters of the first stage's convolutions (doubled at each stage)",
+        ge=4,
+        le=256,
+    )
+    stages: int | None = _shape(
+        "convolution stages, each ending in 2x2 max pooling (28 px: 4 at most)",
+        ge=1,
+        le=4,
+    )
+    convolutions: int | None = _shape("convolutions per stage", ge=1, le=4)
+    dense: int | None = _shape(
+        "units of the dense layer before the output (0: none)", ge=0, le=2048
+    )
+    dropout: float | None = _shape("dropout before the output", ge=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _whole_shape(self) -> Recipe:
+        given = {name: getattr(self, name) is not None for name in SHAPE_FIELDS}
+        if any(given.values()) and not all(given.values()):
+            missing = sorted(name for name, ok in given.items() if not ok)
+            raise ValueError(f"a network shape needs all of its fields: {missing}")
+        return self
+
+    @property
+    def shaped(self) -> bool:
+        """Whether the recipe says the network's shape (cnn_bn, vgg_bn)."""
+        return self.width is not None
 
     def describe(self) -> dict[str, object]:
         return self.model_dump()
@@ -78,6 +123,13 @@ class Recipe(BaseModel):
     def changed(self, **changes: Any) -> Recipe:
         """This recipe with ``changes``, validated."""
         return Recipe.model_validate({**self.model_dump(), **changes})
+
+
+SHAPE_FIELDS = tuple(
+    name
+    for name, field in Recipe.model_fields.items()
+    if (field.json_schema_extra or {}).get("group") == SHAPE
+)
 
 
 def recipe_group(name: str) -> str | None:
@@ -106,6 +158,9 @@ def recipe_kind(name: str) -> tuple[type, tuple[Any, ...]]:
     """A recipe field's kind (``int``, ``float``, ``bool`` or ``str``) and, for
     a ``Literal``, its choices."""
     annotation = Recipe.model_fields[name].annotation
+    kinds = [kind for kind in typing.get_args(annotation) if kind is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        (annotation,) = kinds  # X | None: the kind is X
     if typing.get_origin(annotation) is Literal:
         choices = typing.get_args(annotation)
         return type(choices[0]), choices

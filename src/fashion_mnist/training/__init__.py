@@ -8,11 +8,12 @@
 """
 
 from .fit import FitResult, train_classifier
-from .parameters import AugmentationParams, TrainingParams
+from .parameters import AugmentationParams, ShapeParams, TrainingParams
 from .scoring import score_classifier
 
 __all__ = [
     "AugmentationParams",
+    "ShapeParams",
     "FitResult",
     "TrainingParams",
     "score_classifier",

@@ -3,7 +3,7 @@
 The recipe overrides are derived from ``recipes.Recipe``, the one home of each
 training hyperparameter: every recipe field becomes an optional key here (a
 ``null`` keeps the architecture's recipe), with the recipe's type and bounds,
-on top or under ``augmentation`` as the field's group says.
+on top or under ``augmentation`` or ``shape`` as the field's group says.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from fashion_mnist.defaults import SEED
 from fashion_mnist.distribution import DistributionParams
 from fashion_mnist.networks import NETWORKS, Architecture
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
-from fashion_mnist.recipes import AUGMENTATION, Recipe, recipe_group
+from fashion_mnist.recipes import (
+    AUGMENTATION,
+    SHAPE,
+    SHAPE_FIELDS,
+    Recipe,
+    recipe_group,
+)
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,6 +58,13 @@ AugmentationParams = create_model(
     __doc__="``training.augmentation``: null values keep the architecture's recipe.",
     **_overrides(AUGMENTATION),
 )
+ShapeParams = create_model(
+    "ShapeParams",
+    __config__=ConfigDict(extra="forbid", frozen=True, title=SHAPE),
+    __doc__="``training.shape``: the network's shape (cnn_bn, vgg_bn); null values "
+    "keep the architecture's.",
+    **_overrides(SHAPE),
+)
 
 
 class _Training(BaseModel):
@@ -64,6 +77,7 @@ class _Training(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="training")
 
     augmentation: AugmentationParams = Field(default_factory=AugmentationParams)
+    shape: ShapeParams = Field(default_factory=ShapeParams)
     seed: int = SEED
     validation_split: float = Field(0.0, ge=0.0, lt=1.0)
     performance: PerformanceParams = Field(default_factory=PerformanceParams)
@@ -72,12 +86,20 @@ class _Training(BaseModel):
     def recipe_changes(self) -> dict[str, Any]:
         """The recipe fields this section sets (non-null), by recipe name."""
         values = {name: getattr(self, name) for name in _TOP_LEVEL}
-        values |= self.augmentation.model_dump()
+        values |= self.augmentation.model_dump() | self.shape.model_dump()
         return {key: value for key, value in values.items() if value is not None}
 
     def recipe(self, architecture: Architecture) -> Recipe:
         """The architecture's recipe with this section's non-null values on top."""
-        return NETWORKS[architecture].recipe.changed(**self.recipe_changes())
+        base = NETWORKS[architecture].recipe
+        changes = self.recipe_changes()
+        if not base.shaped and changes.keys() & set(SHAPE_FIELDS):
+            shaped = sorted(name for name, n in NETWORKS.items() if n.recipe.shaped)
+            raise ValueError(
+                f"training.shape: {architecture}'s shape is fixed; the shape "
+                f"fields apply to {', '.join(shaped)}"
+            )
+        return base.changed(**changes)
 
     def levers(self, architecture: Architecture) -> Levers:
         """The speed levers ``performance`` resolves to on this machine for

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from fashion_mnist.networks import (
     NETWORKS,
@@ -13,7 +14,7 @@ from fashion_mnist.networks import (
     with_flip_tta,
 )
 from fashion_mnist.recipes import LAB_RECIPE, wants_one_hot
-from fashion_mnist.training import AugmentationParams, TrainingParams
+from fashion_mnist.training import AugmentationParams, ShapeParams, TrainingParams
 
 
 def _kinds(model: keras.Model) -> list[str]:
@@ -68,6 +69,46 @@ def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
     assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
     assert model.count_params() == 871_978
     assert NETWORKS["vgg_bn"].recipe.epochs == 20 and NETWORKS["vgg_bn"].recipe.flip_tta
+
+
+def _filters(model: keras.Model) -> list[int]:
+    return [layer.filters for layer in model.layers if hasattr(layer, "filters")]
+
+
+def test_the_shape_fields_build_the_stages_they_say():
+    recipe = TrainingParams(
+        shape=ShapeParams(width=8, stages=2, convolutions=1, dense=0, dropout=0.1),
+        augmentation=AugmentationParams(flip=False),
+    ).recipe("cnn_bn")
+    model = build_network("cnn_bn", recipe)
+    conv_bn = ["Conv2D", "FusedBatchNormalization", "ReLU"]
+    assert _kinds(model) == [
+        "Reshape",
+        *conv_bn,
+        "MaxPooling2D",
+        *conv_bn,
+        "MaxPooling2D",
+        "Flatten",
+        "Dropout",
+        "Dense",
+    ]
+    assert _filters(model) == [8, 16]
+    assert model.layers[-2].rate == 0.1
+    # By hand: 3x3x1x8 + 4x8 (batch norm) + 3x3x8x16 + 4x16 + (7x7x16 + 1) x 10.
+    assert model.count_params() == 72 + 32 + 1152 + 64 + 7850
+    # One field changed, the rest the architecture's own.
+    wider = TrainingParams(shape=ShapeParams(width=16)).recipe("vgg_bn")
+    assert _filters(build_network("vgg_bn", wider)) == [16, 16, 32, 32]
+    assert _filters(build_network("cnn_bn")) == [32, 64, 128]
+
+
+def test_a_fixed_shape_refuses_the_shape_fields():
+    with pytest.raises(ValueError, match="mlp's shape is fixed; .* cnn_bn, vgg_bn"):
+        TrainingParams(shape=ShapeParams(width=16)).recipe("mlp")
+    with pytest.raises(ValidationError, match="less than or equal to 4"):
+        ShapeParams(stages=5)
+    with pytest.raises(ValueError, match="fixed shape"):
+        build_network("cnn", NETWORKS["cnn_bn"].recipe)
 
 
 def test_shifts_and_erasing_are_keras_layers_when_asked_for():

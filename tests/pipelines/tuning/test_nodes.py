@@ -16,6 +16,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from pydantic import ValidationError
 
+from fashion_mnist.networks import build_network
 from fashion_mnist.pipelines.tuning.nodes import (
     TuningError,
     open_study,
@@ -24,6 +25,7 @@ from fashion_mnist.pipelines.tuning.nodes import (
 )
 from fashion_mnist.pipelines.tuning.objective import trial_settings
 from fashion_mnist.pipelines.tuning.params import TuningParams
+from fashion_mnist.pipelines.tuning.reports import _params_argument
 from fashion_mnist.training import TrainingParams
 from tests.helpers import barrier_env, separable_data
 
@@ -56,6 +58,12 @@ from tests.helpers import barrier_env, separable_data
         ),
         ({"search_space": {"shift": {"choices": [0.1, 0.9]}}}, "shift = 0.9"),
         ({"search_space": {"batch_size": {"choices": []}}}, "must not be empty"),
+        ({"search_space": {"stages": {"low": 1, "high": 5}}}, "stages = 5"),
+        ({"search_space": {"width": {"low": 8.5, "high": 64}}}, "whole numbers"),
+        (
+            {"architecture": "mlp", "search_space": {"width": {"choices": [16, 32]}}},
+            "mlp's is fixed",
+        ),
         ({"architecture": "resnet"}, "architecture"),
         ({"validation_split": 0.0}, "validation_split"),
         ({"n_trial": 3}, "n_trial"),
@@ -81,6 +89,25 @@ def test_a_trial_trains_with_the_training_section_and_its_own_values():
     # A recipe field added later (ema) is a search key with nothing else to do.
     searched = TuningParams(search_space={"ema": {"choices": [True, False]}})
     assert trial_settings(training, {"ema": True}, searched).recipe("cnn_bn").ema
+
+
+def test_a_trial_may_change_the_networks_shape():
+    training = TrainingParams(shape={"dropout": 0.2})
+    tuning = TuningParams(
+        search_space={"width": {"choices": [16, 48]}, "stages": {"low": 2, "high": 3}}
+    )
+    settings = trial_settings(training, {"width": 48, "stages": 2}, tuning)
+    assert (settings.shape.width, settings.shape.stages) == (48, 2)
+    assert settings.shape.dropout == 0.2  # from the training section
+    recipe = settings.recipe("cnn_bn")
+    assert (recipe.width, recipe.stages, recipe.convolutions) == (48, 2, 1)
+    network = build_network("cnn_bn", recipe)
+    filters = [layer.filters for layer in network.layers if hasattr(layer, "filters")]
+    assert filters == [48, 96]
+    # The recommendation names each key where the modeling parameters have it.
+    assert _params_argument("cnn_bn", {"width": 48, "learning_rate": 0.002}) == (
+        "model.architecture=cnn_bn,training.learning_rate=0.002,training.shape.width=48"
+    )
 
 
 @pytest.mark.parametrize(

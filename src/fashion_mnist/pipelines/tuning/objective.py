@@ -15,7 +15,7 @@ from optuna_integration.keras import KerasPruningCallback
 
 from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
 
-from .params import AUGMENTATIONS, INTEGERS, SpaceSpec, TuningParams
+from .params import GROUPED, INTEGERS, SpaceSpec, TuningParams
 from .study import MONITOR, make_pruner, open_storage, sampler_for
 
 
@@ -32,17 +32,16 @@ def trial_settings(
 ) -> TrainingParams:
     """The ``training`` section with a trial's values on top: what
     ``train_classifier`` gets, as in ``modeling``."""
-    augmentation = training.augmentation.model_copy(
-        update={key: value for key, value in chosen.items() if key in AUGMENTATIONS}
-    )
-    update = {key: value for key, value in chosen.items() if key not in AUGMENTATIONS}
+    update = {key: value for key, value in chosen.items() if key not in GROUPED}
     update.setdefault("epochs", tuning.epochs)
+    for group in set(GROUPED.values()):
+        update[group] = getattr(training, group).model_copy(
+            update={
+                key: value for key, value in chosen.items() if GROUPED.get(key) == group
+            }
+        )
     return training.model_copy(
-        update={
-            **update,
-            "augmentation": augmentation,
-            "validation_split": tuning.validation_split,
-        }
+        update={**update, "validation_split": tuning.validation_split}
     )
 
 

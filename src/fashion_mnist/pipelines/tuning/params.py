@@ -14,9 +14,9 @@ from pydantic import (
 )
 
 from fashion_mnist.defaults import ARCHITECTURE, SEED
-from fashion_mnist.networks import Architecture
+from fashion_mnist.networks import NETWORKS, Architecture
 from fashion_mnist.recipes import (
-    AUGMENTATION,
+    SHAPE_FIELDS,
     Recipe,
     check_recipe_value,
     recipe_group,
@@ -34,10 +34,16 @@ CHOICES_ONLY = {
     for name in Recipe.model_fields
     if recipe_kind(name)[0] is bool or recipe_kind(name)[1]
 }
-# Where each key lives under `training` (the augmentations sit one level down).
-AUGMENTATIONS = {
-    name for name in Recipe.model_fields if recipe_group(name) == AUGMENTATION
+# Where each key lives under `training`: the augmentations and the network's
+# shape sit one level down, in their group.
+GROUPED = {
+    name: recipe_group(name) for name in Recipe.model_fields if recipe_group(name)
 }
+
+
+def training_key(name: str) -> str:
+    """A search key's place in the parameters, e.g. ``training.shape.width``."""
+    return ".".join(filter(None, ("training", GROUPED.get(name), name)))
 
 
 class SpaceSpec(BaseModel):
@@ -128,6 +134,12 @@ class TuningParams(BaseModel):
 
     @model_validator(mode="after")
     def _kinds_match(self) -> TuningParams:
+        shape = sorted(key for key in self.search_space if key in SHAPE_FIELDS)
+        if shape and not NETWORKS[self.architecture].recipe.shaped:
+            raise ValueError(
+                f"search_space: {', '.join(shape)} change a network's shape, and "
+                f"{self.architecture}'s is fixed (choose cnn_bn or vgg_bn)"
+            )
         for key, spec in self.search_space.items():
             if key in CHOICES_ONLY and spec.choices is None:
                 raise ValueError(f"search_space.{key}: takes choices, not a range")

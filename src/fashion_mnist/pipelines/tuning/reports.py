@@ -9,7 +9,7 @@ import optuna
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .params import AUGMENTATIONS, TuningParams
+from .params import TuningParams, training_key
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +46,6 @@ def plot_parameter_importances(study: optuna.Study, trials: pd.DataFrame) -> Fig
 
 
 def _params_argument(architecture: str, params: dict[str, Any]) -> str:
-    def key(name: str) -> str:
-        return (
-            f"training.augmentation.{name}"
-            if name in AUGMENTATIONS
-            else f"training.{name}"
-        )
-
     def value(item: Any) -> str:
         if isinstance(item, bool):
             return str(item).lower()
@@ -61,7 +54,7 @@ def _params_argument(architecture: str, params: dict[str, Any]) -> str:
         return str(item)
 
     pairs = [f"model.architecture={architecture}"] + [
-        f"{key(name)}={value(item)}" for name, item in sorted(params.items())
+        f"{training_key(name)}={value(item)}" for name, item in sorted(params.items())
     ]
     return ",".join(pairs)
 
