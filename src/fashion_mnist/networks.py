@@ -13,6 +13,11 @@ trained with by default (``recipes.py``).
   normalisation, then a wide dense layer) with the same recipe for 20 epochs:
   the slow, accurate preset.
 
+``cnn_bn`` and ``vgg_bn`` are one family whose shape is in their recipe
+(``Recipe.width``, ``stages``, ``convolutions``, ``dense``, ``dropout``), so
+``training.shape`` and the tuning search can change it; ``mlp`` and ``cnn``
+keep the lab's fixed shapes.
+
 Every network takes the scaled 28 x 28 images as they are. Layers that need a
 channel axis get it from a standard ``Reshape`` layer (not a ``Lambda``), and
 augmentation is done by Keras' own preprocessing layers, which are active only

@@ -1,0 +1,201 @@
+"""Rank training ideas on the validation split: each variant of the ``training``
+section trained on the first training images and scored, as the finished model
+predicts (flip test-time augmentation, the moving average of the weights), on
+the held-out last ones. The test images are never loaded.
+
+From the project root, in the project's environment:
+
+    python scripts/ablate.py [--architecture cnn_bn] [--images 60000]
+        [--validation-split 0.1] [--seeds 42] [--csv ablation.csv]
+        VARIANT [VARIANT ...]
+
+A VARIANT is ``training`` keys as ``kedro run --params`` takes them, without
+the ``training.`` prefix (``""`` is the architecture's own recipe):
+
+    python scripts/ablate.py "" "ema=true" "augmentation.shift=0.07" \\
+        "epochs=12,shape.dense=0"
+
+Each run is a fresh process (nothing carries over between variants), one after
+the other, so their seconds compare only within one sitting with nothing else
+running. Prints a Markdown table; ``--csv`` appends every run with the date,
+the machine, the commit and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+COLUMNS = (
+    "date",
+    "machine",
+    "commit",
+    "architecture",
+    "variant",
+    "seed",
+    "images",
+    "validation_images",
+    "validation_accuracy",
+    "seconds",
+    "parameters",
+    "multiply_adds",
+    "precision",
+)
+
+
+def overrides(variant: str) -> dict:
+    """``"epochs=12,shape.dense=0"`` as the nested ``training`` dict it means
+    (values read as YAML, as Kedro reads ``--params``)."""
+    section: dict = {}
+    for item in filter(None, (part.strip() for part in variant.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"{item!r}: expected key=value")
+        *groups, name = key.strip().split(".")
+        place = section
+        for group in groups:
+            place = place.setdefault(group, {})
+        place[name] = yaml.safe_load(value)
+    return section
+
+
+def _train_one(architecture: str, variant: str, seed: int, images: int, split: float):
+    """Train and score one variant in this process; its row."""
+    from kedro.framework.session import KedroSession  # noqa: PLC0415
+    from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
+
+    bootstrap_project(PROJECT)
+    with KedroSession.create(project_path=PROJECT) as session:
+        catalog = session.load_context().catalog
+        raw = catalog.load("raw_train_images")[:images]
+        labels = catalog.load("raw_train_labels")[:images]
+
+    from fashion_mnist.cost import describe_cost  # noqa: PLC0415
+    from fashion_mnist.pipelines.data_processing.nodes import scale_images  # noqa: PLC0415
+    from fashion_mnist.training import (  # noqa: PLC0415
+        TrainingParams,
+        score_classifier,
+        train_classifier,
+    )
+
+    training = TrainingParams.model_validate(
+        {**overrides(variant), "seed": seed, "validation_split": split}
+    )
+    pixels = scale_images(raw)
+    model, result = train_classifier(architecture, pixels, labels, training)
+    held_out = slice(result.samples, None)
+    _, _, accuracy = score_classifier(model, pixels[held_out], labels[held_out])
+    cost = describe_cost(model)
+    return {
+        "architecture": architecture,
+        "variant": variant,
+        "seed": seed,
+        "images": result.samples,
+        "validation_images": len(pixels) - result.samples,
+        "validation_accuracy": round(accuracy, 4),
+        "seconds": round(result.seconds, 1),
+        "parameters": cost["parameters"],
+        "multiply_adds": cost["multiply_adds"],
+        "precision": result.levers.precision,
+    }
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("variants", nargs="+")
+    parser.add_argument("--architecture", default="cnn_bn")
+    parser.add_argument("--images", type=int, default=60_000)
+    parser.add_argument("--validation-split", type=float, default=0.1)
+    parser.add_argument("--seeds", default="42", help="comma-separated")
+    parser.add_argument("--csv", type=Path)
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # a child process's job
+    args = parser.parse_args()
+    if args.one:
+        job = json.loads(args.one)
+        print(json.dumps(_train_one(**job)))
+        return
+    from fashion_mnist.performance import cpu_flags, cpu_model  # noqa: PLC0415
+
+    # The CPU's name and its widest kind of arithmetic (AMD's two kinds share
+    # a name): what the docs' tables call the machine.
+    flags = cpu_flags()
+    kind = next((f for f in ("amx_bf16", "avx512_bf16", "avx2") if f in flags), "")
+    machine = f"{cpu_model()} {kind.upper()} ({platform.machine()})".replace("  ", " ")
+    rows = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        for variant in args.variants:
+            overrides(variant)  # a malformed variant stops before any training
+            job = {
+                "architecture": args.architecture,
+                "variant": variant,
+                "seed": seed,
+                "images": args.images,
+                "split": args.validation_split,
+            }
+            print(
+                f"[{len(rows) + 1}] {args.architecture} {variant or '(recipe)'} "
+                f"seed {seed} ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            done = subprocess.run(
+                [sys.executable, __file__, "x", "--one", json.dumps(job)],
+                cwd=PROJECT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode:
+                sys.stderr.write(done.stderr[-3000:])
+                raise SystemExit(f"variant {variant!r} failed")
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row |= {
+                "date": datetime.now(UTC).date().isoformat(),
+                "machine": machine,
+                "commit": _commit(),
+            }
+            rows.append(row)
+            print(
+                f"    validation {row['validation_accuracy']:.4f} "
+                f"in {row['seconds']:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            if args.csv:
+                new = not args.csv.exists()
+                with args.csv.open("a", newline="") as handle:
+                    writer = csv.DictWriter(handle, COLUMNS)
+                    if new:
+                        writer.writeheader()
+                    writer.writerow(row)
+    print("| variant | seed | validation accuracy | seconds |")
+    print("|---|---:|---:|---:|")
+    for row in rows:
+        print(
+            f"| `{row['variant'] or '(recipe)'}` | {row['seed']} | "
+            f"{row['validation_accuracy']:.4f} | {row['seconds']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
