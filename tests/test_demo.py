@@ -16,7 +16,8 @@ from PIL import Image
 
 from tests.helpers import NEW_GROUP, free_port, stop_group, wait_until_serving
 
-pytestmark = pytest.mark.slow  # a real browser and a Gradio server
+# A real browser and a Gradio server, started once for the module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 CHROMIUM = "/usr/bin/chromium"
 PHOTO = "sample-02-trouser.png"
 

@@ -1,7 +1,7 @@
 """The one full-data training run: `kedro run` with the defaults on all 60,000
 images, and the sample photos classified by the model it trained. Both tests
-share the run (a session fixture), so they live in one module: pytest-xdist's
-`--dist loadfile` keeps them on one worker, which starts with them."""
+share the run (a session fixture), so they live in one module, which its
+xdist_group keeps on one worker; the slow tests start first."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from PIL import Image
 from tests.helpers import kedro_run
 from tests.test_inference_run import _make_samples, _new_images
 from tests.test_modeling_run import _saved_models
+
+pytestmark = pytest.mark.xdist_group("full_data")
 
 
 # The full default training takes 2 to 10 minutes alone, depending on the CPU,

@@ -4,6 +4,8 @@ onnxruntime, on the 10,000 test images."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -12,7 +14,7 @@ import onnxruntime
 from kedro.framework.session import KedroSession
 
 from fashion_mnist.export import inference_network, to_onnx
-from fashion_mnist.networks import build_network, with_flip_tta
+from fashion_mnist.networks import build_network, with_tta
 from fashion_mnist_classifier import CLASS_NAMES
 
 
@@ -86,7 +88,7 @@ def test_the_registered_model_carries_the_onnx_file(registered_project, tmp_path
 def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():
     keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     try:
-        network = with_flip_tta(build_network("cnn_bn", dtype="mixed_bfloat16"))
+        network = with_tta(build_network("cnn_bn", dtype="mixed_bfloat16"), flip=True)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
     model = to_onnx(network)
@@ -106,3 +108,26 @@ def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation()
     session = onnxruntime.InferenceSession(model.SerializeToString())
     (probabilities,) = session.run(["probabilities"], {"images": images})
     np.testing.assert_allclose(probabilities.sum(1), 1, atol=1e-5)
+
+
+def test_every_test_time_view_saves_loads_and_exports(tmp_path):
+    """Flips and one-pixel moves: the saved model loads with safe_mode in a
+    process without this project, and the ONNX file answers as Keras does."""
+    network = with_tta(build_network("cnn", seed=0), flip=True, shift=True)
+    images = np.random.default_rng(2).uniform(0, 1, (16, 28, 28)).astype(np.float32)
+    expected = network.predict(images, verbose=0)
+    path = tmp_path / "views.keras"
+    network.save(path)
+    np.save(tmp_path / "images.npy", images)
+    reload = (
+        "import sys; sys.modules['fashion_mnist'] = None\n"
+        "import keras, numpy as np\n"
+        f"model = keras.saving.load_model({str(path)!r}, safe_mode=True)\n"
+        f"images = np.load({str(tmp_path / 'images.npy')!r})\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, model.predict(images, verbose=0))\n"
+    )
+    subprocess.run([sys.executable, "-c", reload], check=True, timeout=300)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
+    session = onnxruntime.InferenceSession(to_onnx(network).SerializeToString())
+    (probabilities,) = session.run(["probabilities"], {"images": images})
+    np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-5)

@@ -22,6 +22,9 @@ from PIL import Image
 
 from tests.helpers import model_server
 
+# One model server for the module's tests: they stay on one test process.
+pytestmark = pytest.mark.xdist_group("serving")
+
 MODEL = "fashion_mnist_classifier"
 
 

@@ -23,7 +23,8 @@ from PIL import Image
 
 from tests.helpers import clean_env, model_server
 
-pytestmark = pytest.mark.slow  # a fresh virtual environment from PyPI
+# A fresh virtual environment from PyPI, made once for the module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("standalone")]
 
 MODEL_URI = "models:/fashion_mnist_classifier@champion"
 LEGACY_MODEL = Path(__file__).parent / "data" / "legacy_image_classifier"

@@ -201,22 +201,49 @@ def build_network(
     )
 
 
-def with_flip_tta(network: keras.Model) -> keras.Model:
-    """``network`` predicting the mean of its outputs for the image and for its
-    mirror image (test-time augmentation; for networks trained with flips).
+def _fixed_map(name: str, matrix: np.ndarray) -> L.Dense:
+    """A standard ``Dense`` layer on the last axis with a fixed 0/1 matrix
+    (exact, not trainable): a mirror or a one-pixel move that a saved model
+    keeps and ``safe_mode`` loads."""
+    layer = L.Dense(matrix.shape[1], use_bias=False, trainable=False, name=name)
+    layer.build((None, matrix.shape[0]))
+    layer.set_weights([matrix.astype("float32")])
+    return layer
 
-    The mirror is a standard ``Dense`` layer on the width axis with a fixed
-    anti-diagonal 0/1 matrix (exact, not trainable), so the model still saves
-    and loads with ``safe_mode``.
+
+def _moved(images: keras.KerasTensor, axis: str, step: int) -> keras.KerasTensor:
+    """``images`` moved by ``step`` pixels along ``axis`` (width or height),
+    the pixels that come in black (0), as ``RandomTranslation`` fills them."""
+    size = IMAGE_SHAPE[1] if axis == "width" else IMAGE_SHAPE[0]
+    direction = "forward" if step > 0 else "back"
+    move = _fixed_map(f"move_{axis}_{direction}", np.eye(size, k=step))
+    if axis == "width":
+        return move(images)
+    swap = (2, 1)  # the height axis last, moved, and back
+    return L.Permute(swap)(move(L.Permute(swap)(images)))
+
+
+def with_tta(network: keras.Model, *, flip: bool, shift: bool = False) -> keras.Model:
+    """``network`` predicting the mean of its outputs over several views of
+    each image (test-time augmentation): with ``shift``, the image and its
+    copies moved by one pixel left, right, up and down; with ``flip``, each of
+    those and its mirror image (for networks trained with flips).
+
+    Mirror and moves are standard ``Dense`` layers with fixed 0/1 matrices, so
+    the model still saves and loads with ``safe_mode``.
     """
-    width = IMAGE_SHAPE[1]
     inputs = keras.Input(shape=IMAGE_SHAPE)
-    mirror = L.Dense(width, use_bias=False, trainable=False, name="mirror")
-    mirrored = mirror(inputs)
-    mirror.set_weights([np.fliplr(np.eye(width, dtype="float32"))])
-    outputs = L.Average(name="flip_tta", dtype="float32")(
-        [network(inputs), network(mirrored)]
-    )
+    views = [inputs]
+    if shift:
+        views += [
+            _moved(inputs, axis, step)
+            for axis in ("width", "height")
+            for step in (1, -1)
+        ]
+    if flip:
+        mirror = _fixed_map("mirror", np.fliplr(np.eye(IMAGE_SHAPE[1])))
+        views += [mirror(view) for view in views]
+    outputs = L.Average(name="tta", dtype="float32")([network(view) for view in views])
     return keras.Model(inputs, outputs, name=network.name)
 
 

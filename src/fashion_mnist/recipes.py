@@ -79,6 +79,11 @@ class Recipe(BaseModel):
     flip_tta: bool = Field(
         description="predict as the mean of the image and its mirror image"
     )
+    shift_tta: bool = Field(
+        False,
+        description="also predict on the image moved by one pixel left, right, up "
+        "and down (the mean of all views; with flip_tta, of their mirrors too)",
+    )
     ema: bool = Field(
         False,
         description="keep an exponential moving average of the weights "

@@ -22,7 +22,7 @@ import pandas as pd
 from fashion_mnist.cost import describe_cost
 from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
-from fashion_mnist.networks import Architecture, build_network, with_flip_tta
+from fashion_mnist.networks import Architecture, build_network, with_tta
 from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe, compile_classifier, wants_one_hot
 
@@ -187,13 +187,18 @@ def _log_start(
 def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:
     """The trained network as it is evaluated and saved: built of Keras' own
     layers only (``layers.with_standard_layers``: the same weights, so any Keras
-    loads the file), and wrapped for flip test-time augmentation when the recipe
-    says so. Every later prediction, in this process or another, comes from
+    loads the file), and wrapped for test-time augmentation (flips, one-pixel
+    moves) when the recipe says so. Every later prediction, in this process or another, comes from
     this model."""
     standard = with_standard_layers(network)
-    if standard is network and not recipe.flip_tta:
+    views = recipe.flip_tta or recipe.shift_tta
+    if standard is network and not views:
         return network
-    model = with_flip_tta(standard) if recipe.flip_tta else standard
+    model = (
+        with_tta(standard, flip=recipe.flip_tta, shift=recipe.shift_tta)
+        if views
+        else standard
+    )
     compile_classifier(model, recipe, total_steps=1, steps_per_execution=1)
     # Its optimizer's slots exist before saving, so that loading the saved
     # model matches them (Keras warns "Skipping variable loading for

@@ -11,7 +11,7 @@ from fashion_mnist.networks import (
     NETWORKS,
     build_classifier,
     build_network,
-    with_flip_tta,
+    with_tta,
 )
 from fashion_mnist.recipes import LAB_RECIPE, wants_one_hot
 from fashion_mnist.training import AugmentationParams, ShapeParams, TrainingParams
@@ -167,9 +167,49 @@ def test_training_parameters_override_the_recipe_key_by_key():
 def test_flip_tta_predicts_the_mean_of_the_image_and_its_mirror():
     network = build_network("cnn", seed=0)
     images = np.random.default_rng(0).uniform(size=(4, 28, 28)).astype(np.float32)
-    tta = with_flip_tta(network)
+    tta = with_tta(network, flip=True)
     expected = (network(images) + network(images[:, :, ::-1])) / 2
     np.testing.assert_allclose(tta(images), expected, rtol=1e-5, atol=1e-6)
     mirror = tta.get_layer("mirror")
     np.testing.assert_array_equal(mirror(images), images[:, :, ::-1])
     assert not mirror.trainable
+
+
+def _moved(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """By hand: the images moved down ``rows`` and right ``columns`` pixels,
+    black coming in."""
+    moved = np.zeros_like(images)
+    height, width = images.shape[1:]
+    moved[
+        :,
+        max(rows, 0) : height + min(rows, 0),
+        max(columns, 0) : width + min(columns, 0),
+    ] = images[
+        :,
+        max(-rows, 0) : height + min(-rows, 0),
+        max(-columns, 0) : width + min(-columns, 0),
+    ]
+    return moved
+
+
+def test_shift_tta_adds_the_image_moved_one_pixel_each_way():
+    network = build_network("cnn", seed=0)
+    images = np.random.default_rng(1).uniform(size=(3, 28, 28)).astype(np.float32)
+    views = [
+        _moved(images, r, c) for r, c in ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0))
+    ]
+    assert (
+        _moved(images, 0, 1)[0, 5, 0] == 0
+        and _moved(images, 0, 1)[0, 5, 1] == images[0, 5, 0]
+    )
+    shifted = with_tta(network, flip=False, shift=True)
+    expected = np.mean([network(view) for view in views], axis=0)
+    np.testing.assert_allclose(shifted(images), expected, rtol=1e-5, atol=1e-6)
+    both = with_tta(network, flip=True, shift=True)
+    views += [view[:, :, ::-1] for view in views]
+    expected = np.mean([network(view) for view in views], axis=0)
+    np.testing.assert_allclose(both(images), expected, rtol=1e-5, atol=1e-6)
+    fixed = [
+        layer for layer in both.layers if layer.name.startswith(("move_", "mirror"))
+    ]
+    assert len(fixed) == 5 and not any(layer.trainable for layer in fixed)

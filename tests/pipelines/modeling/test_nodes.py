@@ -78,7 +78,7 @@ def test_the_default_trains_with_its_recipe_and_predicts_with_flip_tta(small_dat
     assert summary["architecture"] == "cnn_bn"
     assert summary["recipe"]["label_smoothing"] == 0.1
     assert summary["batch_size"] == 128 and len(history) == 1
-    assert classifier.get_layer("flip_tta") is not None
+    assert classifier.get_layer("tta") is not None
     # The smoothed, one-hot loss is what evaluation reports: counted here by
     # hand from the model's probabilities, with targets 0.9 + 0.01 on the true
     # class and 0.01 elsewhere (label smoothing 0.1 over ten classes).

@@ -127,6 +127,7 @@ def test_a_storage_that_cannot_be_opened_is_named_without_its_password(
     assert "tuning.storage" in str(info.value)
 
 
+@pytest.mark.slow  # three trial processes: the full tier
 def test_a_search_records_every_trial_resumes_and_recommends_the_best(tmp_path, caplog):
     images, labels = separable_data(300)
     tuning = TuningParams(
