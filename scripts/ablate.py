@@ -18,7 +18,8 @@ the ``training.`` prefix (``""`` is the architecture's own recipe):
 Each run is a fresh process (nothing carries over between variants), one after
 the other, so their seconds compare only within one sitting with nothing else
 running. Prints a Markdown table; ``--csv`` appends every run with the date,
-the machine, the commit and the command.
+the machine and the commit (``ABLATE_COMMIT`` names it in a copy without git),
+and the training network's parameters and multiply-adds per image.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -80,6 +82,7 @@ def _train_one(architecture: str, variant: str, seed: int, images: int, split: f
         labels = catalog.load("raw_train_labels")[:images]
 
     from fashion_mnist.cost import describe_cost  # noqa: PLC0415
+    from fashion_mnist.networks import build_network  # noqa: PLC0415
     from fashion_mnist.pipelines.data_processing.nodes import scale_images  # noqa: PLC0415
     from fashion_mnist.training import (  # noqa: PLC0415
         TrainingParams,
@@ -94,7 +97,8 @@ def _train_one(architecture: str, variant: str, seed: int, images: int, split: f
     model, result = train_classifier(architecture, pixels, labels, training)
     held_out = slice(result.samples, None)
     _, _, accuracy = score_classifier(model, pixels[held_out], labels[held_out])
-    cost = describe_cost(model)
+    # What a training step asks (the network without its test-time views).
+    cost = describe_cost(build_network(architecture, result.recipe))
     return {
         "architecture": architecture,
         "variant": variant,
@@ -110,6 +114,9 @@ def _train_one(architecture: str, variant: str, seed: int, images: int, split: f
 
 
 def _commit() -> str:
+    """The checkout's commit; in a copy without git, ``ABLATE_COMMIT``."""
+    if os.environ.get("ABLATE_COMMIT"):
+        return os.environ["ABLATE_COMMIT"]
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=PROJECT,
@@ -141,10 +148,16 @@ def main() -> None:
     flags = cpu_flags()
     kind = next((f for f in ("amx_bf16", "avx512_bf16", "avx2") if f in flags), "")
     machine = f"{cpu_model()} {kind.upper()} ({platform.machine()})".replace("  ", " ")
+    from fashion_mnist.training import TrainingParams  # noqa: PLC0415
+
+    for variant in args.variants:  # any bad variant stops the lot before training
+        try:
+            TrainingParams.model_validate(overrides(variant)).recipe(args.architecture)
+        except ValueError as exc:
+            raise SystemExit(f"variant {variant!r}: {exc}") from None
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         for variant in args.variants:
-            overrides(variant)  # a malformed variant stops before any training
             job = {
                 "architecture": args.architecture,
                 "variant": variant,

@@ -1,0 +1,77 @@
+"""scripts/ablate.py: its variants mean what ``kedro run --params`` would."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from fashion_mnist.training import TrainingParams
+from tests.helpers import PROJECT_ROOT
+
+SCRIPT = PROJECT_ROOT / "scripts" / "ablate.py"
+spec = importlib.util.spec_from_file_location("ablate", SCRIPT)
+ablate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ablate)
+
+
+def test_a_variant_is_the_training_section_it_names():
+    section = ablate.overrides(
+        "epochs=12, shape.width=48,augmentation.flip=false,ema=true"
+    )
+    assert section == {
+        "epochs": 12,
+        "shape": {"width": 48},
+        "augmentation": {"flip": False},
+        "ema": True,
+    }
+    recipe = TrainingParams.model_validate(section).recipe("cnn_bn")
+    assert (recipe.epochs, recipe.width, recipe.flip, recipe.ema) == (
+        12,
+        48,
+        False,
+        True,
+    )
+    assert recipe.stages == 3  # the rest is the architecture's own
+    assert ablate.overrides("") == {}
+
+
+def test_a_malformed_variant_stops_before_any_training():
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "epochs=2", "ema"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "'ema': expected key=value" in done.stderr
+    assert "[1]" not in done.stderr  # no variant started
+
+
+@pytest.mark.parametrize("bad", ["epochs=0", "shape.stages=9"])
+def test_a_value_out_of_bounds_is_refused_by_the_recipe(bad):
+    with pytest.raises(ValueError, match=bad.split("=")[0].split(".")[-1]):
+        TrainingParams.model_validate(ablate.overrides(bad))
+
+
+def test_a_bad_value_in_any_variant_stops_before_the_first_trains():
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--architecture",
+            "mlp",
+            "epochs=2",
+            "shape.width=16",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "mlp's shape is fixed" in done.stderr
+    assert "[1]" not in done.stderr
