@@ -13,8 +13,15 @@ from kedro.framework.session import KedroSession
         ({"model": {"architecture": "resnet"}}, "model", "architecture"),
         ({"accuracy_check": {"threshold": 1.5}}, "accuracy_check", "threshold"),
         ({"data_processing": {"sample_limit": 0}}, "data_processing", "sample_limit"),
+        ({"training": {"shape": {"stages": 9}}}, "training", "stages"),
     ],
-    ids=["typo-epoch", "unknown-architecture", "threshold-1.5", "sample-limit-0"],
+    ids=[
+        "typo-epoch",
+        "unknown-architecture",
+        "threshold-1.5",
+        "sample-limit-0",
+        "stages-9",
+    ],
 )
 def test_a_bad_parameter_stops_the_run_before_any_node(
     project, runtime_params, section, key
