@@ -155,6 +155,7 @@ def main() -> None:
             TrainingParams.model_validate(overrides(variant)).recipe(args.architecture)
         except ValueError as exc:
             raise SystemExit(f"variant {variant!r}: {exc}") from None
+    commit = _commit()
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         for variant in args.variants:
@@ -185,7 +186,7 @@ def main() -> None:
             row |= {
                 "date": datetime.now(UTC).date().isoformat(),
                 "machine": machine,
-                "commit": _commit(),
+                "commit": commit,
             }
             rows.append(row)
             print(

@@ -130,6 +130,8 @@ NETWORKS: dict[str, Network] = {
     ),
 }
 Architecture = Literal[tuple(NETWORKS)]  # type: ignore[valid-type]
+# The architectures whose shape is in their recipe (``training.shape`` applies).
+SHAPED = tuple(name for name, network in NETWORKS.items() if network.recipe.shaped)
 
 
 # The kinds of layer ``augmentation_layers`` adds (identity at inference).
@@ -180,7 +182,7 @@ def build_network(
     if recipe.shaped != network.recipe.shaped:
         raise ValueError(
             f"{architecture} has a fixed shape; training.shape applies to "
-            f"{sorted(name for name, n in NETWORKS.items() if n.recipe.shaped)}"
+            f"{', '.join(SHAPED)}"
         )
     keras.utils.set_random_seed(seed)
     augment = augmentation_layers(recipe, seed, dtype)

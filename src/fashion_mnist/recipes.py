@@ -33,7 +33,6 @@ Schedule = Literal["constant", "one_cycle"]
 # level down in YAML).
 AUGMENTATION = "augmentation"
 SHAPE = "shape"
-GROUPS = (AUGMENTATION, SHAPE)
 
 
 def _shape(description: str, **bounds: Any) -> Any:
@@ -130,17 +129,15 @@ class Recipe(BaseModel):
         return Recipe.model_validate({**self.model_dump(), **changes})
 
 
-SHAPE_FIELDS = tuple(
-    name
-    for name, field in Recipe.model_fields.items()
-    if (field.json_schema_extra or {}).get("group") == SHAPE
-)
-
-
 def recipe_group(name: str) -> str | None:
     """The section a recipe field sits in under ``training`` (None: on top)."""
     extra = Recipe.model_fields[name].json_schema_extra or {}
     return extra.get("group")
+
+
+SHAPE_FIELDS = tuple(
+    name for name in Recipe.model_fields if recipe_group(name) == SHAPE
+)
 
 
 def check_recipe_value(name: str, value: Any) -> None:

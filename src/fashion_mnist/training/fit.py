@@ -188,8 +188,8 @@ def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:
     """The trained network as it is evaluated and saved: built of Keras' own
     layers only (``layers.with_standard_layers``: the same weights, so any Keras
     loads the file), and wrapped for test-time augmentation (flips, one-pixel
-    moves) when the recipe says so. Every later prediction, in this process or another, comes from
-    this model."""
+    moves) when the recipe says so. Every later prediction, in this process or
+    another, comes from this model."""
     standard = with_standard_layers(network)
     views = recipe.flip_tta or recipe.shift_tta
     if standard is network and not views:

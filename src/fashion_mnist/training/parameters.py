@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from fashion_mnist.defaults import SEED
 from fashion_mnist.distribution import DistributionParams
-from fashion_mnist.networks import NETWORKS, Architecture
+from fashion_mnist.networks import NETWORKS, SHAPED, Architecture
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
 from fashion_mnist.recipes import (
     AUGMENTATION,
@@ -93,11 +93,10 @@ class _Training(BaseModel):
         """The architecture's recipe with this section's non-null values on top."""
         base = NETWORKS[architecture].recipe
         changes = self.recipe_changes()
-        if not base.shaped and changes.keys() & set(SHAPE_FIELDS):
-            shaped = sorted(name for name, n in NETWORKS.items() if n.recipe.shaped)
+        if architecture not in SHAPED and changes.keys() & set(SHAPE_FIELDS):
             raise ValueError(
                 f"training.shape: {architecture}'s shape is fixed; the shape "
-                f"fields apply to {', '.join(shaped)}"
+                f"fields apply to {', '.join(SHAPED)}"
             )
         return base.changed(**changes)
 

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from fashion_mnist.defaults import ARCHITECTURE, SEED
-from fashion_mnist.networks import NETWORKS, Architecture
+from fashion_mnist.networks import SHAPED, Architecture
 from fashion_mnist.recipes import (
     SHAPE_FIELDS,
     Recipe,
@@ -135,10 +135,10 @@ class TuningParams(BaseModel):
     @model_validator(mode="after")
     def _kinds_match(self) -> TuningParams:
         shape = sorted(key for key in self.search_space if key in SHAPE_FIELDS)
-        if shape and not NETWORKS[self.architecture].recipe.shaped:
+        if shape and self.architecture not in SHAPED:
             raise ValueError(
                 f"search_space: {', '.join(shape)} change a network's shape, and "
-                f"{self.architecture}'s is fixed (choose cnn_bn or vgg_bn)"
+                f"{self.architecture}'s is fixed (choose {' or '.join(SHAPED)})"
             )
         for key, spec in self.search_space.items():
             if key in CHOICES_ONLY and spec.choices is None:
