@@ -100,7 +100,7 @@ class PrunerParams(BaseModel):
 
 def _default_space() -> dict[str, SpaceSpec]:
     return {
-        "learning_rate": SpaceSpec(low=0.0005, high=0.01, log=True),
+        "learning_rate": SpaceSpec(low=0.0005, high=0.05, log=True),
         "label_smoothing": SpaceSpec(low=0.0, high=0.2),
         "batch_size": SpaceSpec(choices=[64, 128, 256]),
         "erasing": SpaceSpec(low=0.0, high=0.5),
