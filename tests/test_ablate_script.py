@@ -66,3 +66,29 @@ def test_a_bad_variant_stops_the_script_before_the_first_trains(variants, messag
     assert done.returncode != 0
     assert message in done.stderr
     assert "[1]" not in done.stderr  # no variant started
+
+
+def test_the_speed_script_reads_variants_as_ablate_does_and_refuses_bad_ones():
+    """scripts/measure_network_speed.py --variant: the same reading, checked
+    against the recipe before anything is measured."""
+    script = PROJECT_ROOT / "scripts" / "measure_network_speed.py"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--architectures",
+            "cnn_bn",
+            "--variant",
+            "shape.width=16",
+            "--variant",
+            "shape.stages=9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "cnn_bn 'shape.stages=9'" in done.stderr
+    assert "less than or equal to 4" in done.stderr  # the recipe's own bound
+    assert "images" not in done.stdout  # nothing was measured

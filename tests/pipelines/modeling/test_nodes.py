@@ -268,6 +268,26 @@ def test_gate_passes_at_exactly_the_threshold():
     check_accuracy({"test_accuracy": 0.9}, AccuracyCheckParams(threshold=0.9))
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("adam", keras.optimizers.Adam),
+        ("adamw", keras.optimizers.AdamW),
+        ("sgd", keras.optimizers.SGD),
+    ],
+)
+def test_training_optimizer_chooses_the_optimizer(small_data, name, kind):
+    images, labels = small_data
+    settings = TrainingParams(
+        epochs=1, optimizer=name, performance={"precision": "float32"}
+    )
+    model, result = train_classifier("mlp", images, labels, settings)
+    assert result.recipe.optimizer == name
+    assert type(model.optimizer) is kind  # AdamW is a subclass of Adam
+    if name == "sgd":
+        assert model.optimizer.nesterov and model.optimizer.momentum == 0.9
+
+
 def test_ema_predicts_with_the_moving_average_of_the_weights(small_data):
     """``training.ema=true``: Keras keeps a moving average of the weights and the
     trained model has it. Same seed, same steps, so only the averaging differs."""

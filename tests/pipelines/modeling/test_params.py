@@ -14,6 +14,7 @@ from kedro.framework.session import KedroSession
         ({"accuracy_check": {"threshold": 1.5}}, "accuracy_check", "threshold"),
         ({"data_processing": {"sample_limit": 0}}, "data_processing", "sample_limit"),
         ({"training": {"shape": {"stages": 9}}}, "training", "stages"),
+        ({"training": {"optimizer": "rmsprop"}}, "training", "optimizer"),
     ],
     ids=[
         "typo-epoch",
@@ -21,6 +22,7 @@ from kedro.framework.session import KedroSession
         "threshold-1.5",
         "sample-limit-0",
         "stages-9",
+        "optimizer-rmsprop",
     ],
 )
 def test_a_bad_parameter_stops_the_run_before_any_node(

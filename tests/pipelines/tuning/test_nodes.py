@@ -53,6 +53,11 @@ from tests.helpers import barrier_env, separable_data
             "schedule = 'cyclic'",
         ),
         (
+            {"search_space": {"optimizer": {"choices": ["adam", "rmsprop"]}}},
+            "optimizer = 'rmsprop'",
+        ),
+        ({"search_space": {"optimizer": {"low": 0, "high": 1}}}, "takes choices"),
+        (
             {"search_space": {"label_smoothing": {"low": 0.0, "high": 1.5}}},
             "less than 1",
         ),
@@ -89,6 +94,9 @@ def test_a_trial_trains_with_the_training_section_and_its_own_values():
     # A recipe field added later (ema) is a search key with nothing else to do.
     searched = TuningParams(search_space={"ema": {"choices": [True, False]}})
     assert trial_settings(training, {"ema": True}, searched).recipe("cnn_bn").ema
+    searched = TuningParams(search_space={"optimizer": {"choices": ["adam", "sgd"]}})
+    trial = trial_settings(training, {"optimizer": "sgd"}, searched)
+    assert trial.recipe("cnn_bn").optimizer == "sgd"
 
 
 def test_a_trial_may_change_the_networks_shape():
