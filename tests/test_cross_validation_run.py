@@ -64,8 +64,9 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
         1 - abs(t) / math.sqrt(2 + t * t), rel=1e-6
     )
     assert f"p = {comparison['p_value'].iloc[0]:.2g}" in comparison["verdict"].iloc[0]
-    with Image.open(reports / "cross_validation.png") as image:
-        assert image.format == "PNG"
+    for figure in ("cross_validation.png", "cross_validation_time.png"):
+        with Image.open(reports / figure) as image:
+            assert image.format == "PNG"
 
 
 @pytest.mark.parametrize(

@@ -354,6 +354,7 @@ def test_cross_validation_and_benchmarking_record_what_the_docs_list(
     assert {a.path for a in client.list_artifacts(folds.info.run_id)} == {
         "cross_validation.xlsx",
         "cross_validation.png",
+        "cross_validation_time.png",
     }
 
     timed = runs["benchmarking"]

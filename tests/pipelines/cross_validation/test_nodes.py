@@ -17,6 +17,7 @@ from fashion_mnist.pipelines.cross_validation.nodes import (
     assign_folds,
     compare_architectures,
     cross_validate,
+    plot_accuracy_against_time,
     plot_fold_accuracies,
     summarize_folds,
 )
@@ -180,6 +181,39 @@ def test_box_plot_has_a_box_and_a_marked_mean_per_architecture():
         "mean 0.8824",
     ]
     assert axis.get_title() == "5-fold cross-validation on the training images"
+
+
+def test_the_time_plot_puts_each_architecture_at_its_minutes_and_accuracy():
+    scores = SCORES.assign(
+        training_seconds=[30, 24, 27, 33, 36]  # mlp: median 30 s, 0.4 to 0.6 min
+        + [300, 330, 270, 240, 360]  # cnn: median 300 s
+        + [60] * 5
+    )
+    axis = plot_accuracy_against_time(scores).axes[0]
+    points = [line for line in axis.get_lines() if line.get_marker() == "o"]
+    x = [line.get_xdata()[0] for line in points]
+    y = [line.get_ydata()[0] for line in points]
+    assert x == pytest.approx([0.5, 5.0, 1.0])
+    assert y == pytest.approx(list(summarize_folds(SCORES)["mean"]))
+    assert [text.get_text() for text in axis.texts] == [
+        "mlp 0.8822",
+        "cnn 0.9116",
+        "twin 0.8824",
+    ]
+    # The bars: the quickest and slowest fold across, one std up and down.
+    bars = [
+        segment
+        for collection in axis.collections
+        for segment in collection.get_segments()
+    ]
+    across = sorted(
+        (round(a[0], 9), round(b[0], 9)) for a, b in bars if a[1] == pytest.approx(b[1])
+    )
+    assert across == [(0.4, 0.6), (1.0, 1.0), (4.0, 6.0)]
+    cnn = SCORES[SCORES.architecture == "cnn"]["accuracy"]
+    up_down = [b[1] - a[1] for a, b in bars if a[0] == pytest.approx(b[0])]
+    assert pytest.approx(2 * np.std(cnn, ddof=1)) in up_down
+    assert axis.get_xscale() == "log"
 
 
 def test_every_architecture_is_trained_and_scored_on_the_same_folds(

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
@@ -202,6 +203,50 @@ def plot_fold_accuracies(folds: pd.DataFrame) -> Figure:
     axis.set_ylabel(f"accuracy on the held-out fold ({count} folds)")
     axis.set_title(f"{count}-fold cross-validation on the training images")
     axis.grid(axis="y", alpha=0.3)
+    return figure
+
+
+def plot_accuracy_against_time(folds: pd.DataFrame) -> Figure:
+    """Accuracy per minute: one point per architecture at its median training
+    minutes per fold (bars: the quickest and the slowest fold) and its mean
+    held-out accuracy (bars: one standard deviation over the folds)."""
+    summary = summarize_folds(folds).set_index("architecture")
+    minutes = (
+        folds.groupby("architecture", sort=False)["training_seconds"].agg(
+            ["median", "min", "max"]
+        )
+        / 60
+    )
+    figure = Figure(figsize=(8, 5), layout="constrained")
+    axis = figure.subplots()
+    for name, time_spread in minutes.iterrows():
+        mean, spread = summary.loc[name, "mean"], summary.loc[name, "std"]
+        axis.errorbar(
+            time_spread["median"],
+            mean,
+            xerr=[
+                [time_spread["median"] - time_spread["min"]],
+                [time_spread["max"] - time_spread["median"]],
+            ],
+            yerr=0.0 if np.isnan(spread) else spread,  # one fold: no spread
+            fmt="o",
+            capsize=3,
+        )
+        axis.annotate(
+            f"{name} {mean:.4f}",
+            (time_spread["median"], mean),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=9,
+        )
+    axis.set_xscale("log")  # the networks' costs span decades
+    axis.xaxis.set_major_formatter(ScalarFormatter())
+    axis.xaxis.set_minor_formatter(ScalarFormatter())
+    axis.set_xlabel("training minutes per fold (median; bars: quickest and slowest)")
+    count = folds["fold"].nunique()
+    axis.set_ylabel(f"accuracy on the held-out fold (mean \u00b1 std, {count} folds)")
+    axis.set_title("Accuracy against training time on this machine")
+    axis.grid(alpha=0.3, which="both")
     return figure
 
 

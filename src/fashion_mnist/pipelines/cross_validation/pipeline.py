@@ -8,6 +8,7 @@ from .nodes import (
     collect_tracked_metrics,
     compare_architectures,
     cross_validate,
+    plot_accuracy_against_time,
     plot_fold_accuracies,
     summarize_folds,
 )
@@ -51,6 +52,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs="cv_fold_scores",
                 outputs="cross_validation_plot",
                 name="plot_fold_accuracies",
+            ),
+            Node(
+                plot_accuracy_against_time,
+                inputs="cv_fold_scores",
+                outputs="cross_validation_time_plot",
+                name="plot_accuracy_against_time",
             ),
             Node(
                 collect_tracked_metrics,
