@@ -26,7 +26,11 @@ from filelock import FileLock  # noqa: E402
 from kedro.framework.session import KedroSession  # noqa: E402
 from kedro.framework.startup import bootstrap_project  # noqa: E402
 
-from tests.helpers import PROJECT_ROOT, make_project_copy  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    PROJECT_ROOT,
+    QUICK_MODELING,
+    make_project_copy,
+)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -124,15 +128,6 @@ def trained_project(
     with KedroSession.create(project_path=path) as session:
         session.run()
     return path
-
-
-# The default network (batch norm), one epoch on 2,000 images: what it answers
-# does not matter to the tests that share it, only that every way in gives the
-# same answer.
-QUICK_MODELING = {
-    "data_processing": {"sample_limit": 2000},
-    "training": {"epochs": 1},
-}
 
 
 @pytest.fixture(scope="session")
