@@ -17,7 +17,8 @@ TINY_GRID = {
         "batch_sizes": [100, 200],
         "repeats": 1,
         "warmup_steps": 2,
-        "speed": {"architectures": ["mlp"]},
+        # One round of the speed table: rounds are the unit tests' subject.
+        "speed": {"architectures": ["mlp"], "repeats": 1},
     },
     "data_processing": {"sample_limit": 600},
 }
