@@ -91,7 +91,10 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     ``cnn_bn`` is three stages of one convolution, ``vgg_bn`` two of two."""
     layers: list[L.Layer] = []
     for stage in range(recipe.stages):
-        for _ in range(recipe.convolutions):
+        convolutions = recipe.convolutions
+        if stage == 0 and recipe.first_convolutions is not None:
+            convolutions = recipe.first_convolutions
+        for _ in range(convolutions):
             layers += _conv_bn(recipe.width * 2**stage, dtype)
         layers.append(L.MaxPooling2D(dtype=dtype))
     return layers + _dense_bn(recipe.dense, recipe.dropout, dtype)

@@ -36,12 +36,13 @@ AUGMENTATION = "augmentation"
 SHAPE = "shape"
 
 
-def _shape(description: str, **bounds: Any) -> Any:
+def _shape(description: str, *, optional: bool = False, **bounds: Any) -> Any:
     """A field of the network's shape: None for a network whose shape is fixed
-    (``mlp``, ``cnn``); ``networks.py`` builds the convolution stages from them."""
-    return Field(
-        None, description=description, json_schema_extra={"group": SHAPE}, **bounds
-    )
+    (``mlp``, ``cnn``); ``networks.py`` builds the convolution stages from them.
+    An ``optional`` one may be None in a shape too (its description says what
+    None means there)."""
+    extra = {"group": SHAPE, "optional": optional}
+    return Field(None, description=description, json_schema_extra=extra, **bounds)
 
 
 class Recipe(BaseModel):
@@ -95,9 +96,10 @@ class Recipe(BaseModel):
         "(momentum 0.99) and predict with it",
     )
     # The shape of the batch-normalised convolution networks (cnn_bn, vgg_bn):
-    # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU),
-    # `width` filters in the first stage, doubled at each next one, a 2x2 max
-    # pooling after each stage, then a dense layer and dropout.
+    # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU;
+    # the first stage `first_convolutions` if given), `width` filters in the
+    # first stage, doubled at each next one, a 2x2 max pooling after each
+    # stage, then a dense layer and dropout.
     width: int | None = _shape(
         "filters of the first stage's convolutions (doubled at each stage)",
         ge=4,
@@ -109,6 +111,13 @@ class Recipe(BaseModel):
         le=4,
     )
     convolutions: int | None = _shape("convolutions per stage", ge=1, le=4)
+    first_convolutions: int | None = _shape(
+        "convolutions of the first stage, at full resolution (None: as many as "
+        "the other stages)",
+        optional=True,
+        ge=1,
+        le=4,
+    )
     dense: int | None = _shape(
         "units of the dense layer before the output (0: none)", ge=0, le=2048
     )
@@ -116,10 +125,18 @@ class Recipe(BaseModel):
 
     @model_validator(mode="after")
     def _whole_shape(self) -> Recipe:
-        given = {name: getattr(self, name) is not None for name in SHAPE_FIELDS}
+        given = {
+            name: getattr(self, name) is not None
+            for name in SHAPE_FIELDS
+            if name not in OPTIONAL_SHAPE_FIELDS
+        }
         if any(given.values()) and not all(given.values()):
             missing = sorted(name for name, ok in given.items() if not ok)
             raise ValueError(f"a network shape needs all of its fields: {missing}")
+        if not any(given.values()):
+            extra = [n for n in OPTIONAL_SHAPE_FIELDS if getattr(self, n) is not None]
+            if extra:
+                raise ValueError(f"{extra} refine a network shape, and none is given")
         return self
 
     @property
@@ -143,6 +160,11 @@ def recipe_group(name: str) -> str | None:
 
 SHAPE_FIELDS = tuple(
     name for name in Recipe.model_fields if recipe_group(name) == SHAPE
+)
+OPTIONAL_SHAPE_FIELDS = tuple(
+    name
+    for name in SHAPE_FIELDS
+    if (Recipe.model_fields[name].json_schema_extra or {}).get("optional")
 )
 
 

@@ -102,6 +102,23 @@ def test_the_shape_fields_build_the_stages_they_say():
     assert _filters(build_network("cnn_bn")) == [32, 64, 128]
 
 
+def test_the_first_stage_can_have_its_own_number_of_convolutions():
+    one_then_two = TrainingParams(
+        shape=ShapeParams(width=8, convolutions=2, first_convolutions=1)
+    ).recipe("cnn_bn")
+    assert _filters(build_network("cnn_bn", one_then_two)) == [8, 16, 16, 32, 32]
+    three_then_one = TrainingParams(shape=ShapeParams(first_convolutions=3)).recipe(
+        "cnn_bn"
+    )
+    assert _filters(build_network("cnn_bn", three_then_one)) == [32, 32, 32, 64, 128]
+    # Left out, the first stage has as many as the others.
+    assert _filters(build_network("vgg_bn")) == [32, 32, 64, 64]
+    with pytest.raises(ValueError, match="refine a network shape"):
+        LAB_RECIPE.changed(first_convolutions=1)
+    with pytest.raises(ValueError, match="mlp's shape is fixed"):
+        TrainingParams(shape=ShapeParams(first_convolutions=1)).recipe("mlp")
+
+
 def test_a_fixed_shape_refuses_the_shape_fields():
     with pytest.raises(ValueError, match="mlp's shape is fixed; .* cnn_bn, vgg_bn"):
         TrainingParams(shape=ShapeParams(width=16)).recipe("mlp")
