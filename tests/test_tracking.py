@@ -132,7 +132,12 @@ def test_a_modeling_run_is_recorded_and_its_model_reloads_elsewhere(
     model_files = {a.path for a in client.list_logged_model_artifacts(model.model_id)}
     assert "MLmodel" in model_files
     assert (project / "mlruns").is_dir()  # artifacts next to the store
-    signature = mlflow.models.get_model_info(f"models:/{model.model_id}").signature
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)  # where get_model_info looks
+    try:
+        signature = mlflow.models.get_model_info(f"models:/{model.model_id}").signature
+    finally:
+        mlflow.set_tracking_uri(previous)
     assert signature.inputs.to_dict() == [
         {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": (-1, 28, 28)}}
     ]
