@@ -189,12 +189,16 @@ def test_the_time_plot_puts_each_architecture_at_its_minutes_and_accuracy():
         + [300, 330, 270, 240, 360]  # cnn: median 300 s
         + [60] * 5
     )
-    axis = plot_accuracy_against_time(scores).axes[0]
+    axis = plot_accuracy_against_time(scores, summarize_folds(scores)).axes[0]
     points = [line for line in axis.get_lines() if line.get_marker() == "o"]
     x = [line.get_xdata()[0] for line in points]
     y = [line.get_ydata()[0] for line in points]
     assert x == pytest.approx([0.5, 5.0, 1.0])
-    assert y == pytest.approx(list(summarize_folds(SCORES)["mean"]))
+    means = [
+        np.mean(SCORES.loc[SCORES.architecture == name, "accuracy"])
+        for name in ("mlp", "cnn", "twin")
+    ]
+    assert y == pytest.approx(means)
     assert [text.get_text() for text in axis.texts] == [
         "mlp 0.8822",
         "cnn 0.9116",

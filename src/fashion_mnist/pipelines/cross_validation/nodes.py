@@ -206,11 +206,12 @@ def plot_fold_accuracies(folds: pd.DataFrame) -> Figure:
     return figure
 
 
-def plot_accuracy_against_time(folds: pd.DataFrame) -> Figure:
+def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """Accuracy per minute: one point per architecture at its median training
     minutes per fold (bars: the quickest and the slowest fold) and its mean
-    held-out accuracy (bars: one standard deviation over the folds)."""
-    summary = summarize_folds(folds).set_index("architecture")
+    held-out accuracy (bars: one standard deviation over the folds), from
+    ``summarize_folds``' table."""
+    summary = summary.set_index("architecture")
     minutes = (
         folds.groupby("architecture", sort=False)["training_seconds"].agg(
             ["median", "min", "max"]

@@ -55,7 +55,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 plot_accuracy_against_time,
-                inputs="cv_fold_scores",
+                inputs=["cv_fold_scores", "cv_summary"],
                 outputs="cross_validation_time_plot",
                 name="plot_accuracy_against_time",
             ),
