@@ -152,19 +152,21 @@ class Recipe(BaseModel):
         return Recipe.model_validate({**self.model_dump(), **changes})
 
 
+def _extra(name: str) -> dict[str, Any]:
+    """What recipe field ``name`` says of itself beyond its type and bounds."""
+    return Recipe.model_fields[name].json_schema_extra or {}
+
+
 def recipe_group(name: str) -> str | None:
     """The section a recipe field sits in under ``training`` (None: on top)."""
-    extra = Recipe.model_fields[name].json_schema_extra or {}
-    return extra.get("group")
+    return _extra(name).get("group")
 
 
 SHAPE_FIELDS = tuple(
     name for name in Recipe.model_fields if recipe_group(name) == SHAPE
 )
 OPTIONAL_SHAPE_FIELDS = tuple(
-    name
-    for name in SHAPE_FIELDS
-    if (Recipe.model_fields[name].json_schema_extra or {}).get("optional")
+    name for name in SHAPE_FIELDS if _extra(name).get("optional")
 )
 
 
