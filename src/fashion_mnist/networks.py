@@ -1,5 +1,5 @@
 """The classifiers: one registry of networks, each with the recipe it is
-trained with by default (``recipes.py``).
+trained with by default (``recipes``).
 
 - ``mlp``: the lab's network, trained the lab's way.
 - ``cnn``: the first round's small two-convolution network, trained the lab's way.
@@ -36,7 +36,8 @@ import keras
 import numpy as np
 
 from fashion_mnist.layers import FusedBatchNormalization
-from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe, compile_classifier
+from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe
+from fashion_mnist.recipes.compilation import compile_classifier
 from fashion_mnist_classifier.data_spec import IMAGE_SHAPE, NUM_CLASSES
 
 L = keras.layers

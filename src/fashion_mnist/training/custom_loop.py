@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from fashion_mnist.recipes import Recipe, per_sample_loss
+from fashion_mnist.recipes import Recipe
+from fashion_mnist.recipes.compilation import per_sample_loss
 
 from .data import training_dataset
 

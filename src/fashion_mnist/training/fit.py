@@ -24,7 +24,8 @@ from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
 from fashion_mnist.networks import Architecture, build_network, with_tta
 from fashion_mnist.performance import Levers, cpu_flags, onednn_state
-from fashion_mnist.recipes import Recipe, compile_classifier, wants_one_hot
+from fashion_mnist.recipes import Recipe
+from fashion_mnist.recipes.compilation import compile_classifier, wants_one_hot
 
 from .custom_loop import fit_with_custom_loop
 from .data import targets, training_dataset

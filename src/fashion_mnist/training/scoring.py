@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from fashion_mnist.recipes import wants_one_hot
+from fashion_mnist.recipes.compilation import wants_one_hot
 
 from .data import targets
 

@@ -13,7 +13,8 @@ from fashion_mnist.networks import (
     build_network,
     with_tta,
 )
-from fashion_mnist.recipes import LAB_RECIPE, wants_one_hot
+from fashion_mnist.recipes import LAB_RECIPE
+from fashion_mnist.recipes.compilation import wants_one_hot
 from fashion_mnist.training import AugmentationParams, ShapeParams, TrainingParams
 
 
