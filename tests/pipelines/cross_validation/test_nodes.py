@@ -278,3 +278,103 @@ def test_every_architecture_is_trained_and_scored_on_the_same_folds(
         ("4", "cnn", "2"),
     ]
     assert re.search(r"mlp: [01]\.\d{4} \u00b1 0\.\d{4} \(2 folds\)", caplog.text)
+
+
+CANDIDATE = {
+    "architecture": "cnn_bn",
+    "training": {"epochs": 8, "learning_rate": 0.02, "shape": {"width": 16}},
+}
+
+
+@pytest.mark.parametrize(
+    ("variants", "key"),
+    [
+        ({"cnn": CANDIDATE}, "variants: ['cnn'] name networks"),
+        ({"x": {"architecture": "resnet"}}, "variants.x.architecture"),
+        ({"x": {"architecture": "cnn", "training": {"epoch": 3}}}, "training.epoch"),
+        ({"x": {"architecture": "cnn", "training": {"epochs": 0}}}, "training.epochs"),
+        ({"x": {"architecture": "cnn", "epochs": 3}}, "variants.x.epochs"),
+    ],
+)
+def test_bad_variants_are_rejected_by_key(variants, key):
+    with pytest.raises(ValidationError) as info:
+        CrossValidationParams.model_validate({"variants": variants})
+    assert key in str(info.value)
+
+
+def test_a_variant_has_the_training_section_then_its_keys_then_the_folds_epochs():
+    params = CrossValidationParams.model_validate(
+        {"architectures": ["cnn_bn"], "variants": {"candidate": CANDIDATE}}
+    )
+    training = TrainingParams.model_validate(
+        {"learning_rate": 0.005, "shape": {"dropout": 0.3}, "validation_split": 0.1}
+    )
+    (name, architecture, default), (vname, varchitecture, variant) = params.plan(
+        training
+    )
+    assert (name, architecture, vname, varchitecture) == (
+        "cnn_bn",
+        "cnn_bn",
+        "candidate",
+        "cnn_bn",
+    )
+    assert (default.learning_rate, default.epochs) == (0.005, None)
+    # The variant's keys win; nested sections merge key by key.
+    assert (variant.learning_rate, variant.epochs) == (0.02, 8)
+    assert (variant.shape.width, variant.shape.dropout) == (16, 0.3)
+    assert default.validation_split == variant.validation_split == 0.0
+    recipe = variant.recipe("cnn_bn")
+    assert (recipe.width, recipe.dropout, recipe.epochs) == (16, 0.3, 8)
+    # cross_validation.epochs, for a quicker run, applies to every entry.
+    quick = params.model_copy(update={"epochs": 2}).plan(training)
+    assert [settings.epochs for _, _, settings in quick] == [2, 2]
+
+
+def test_a_variant_that_does_not_fit_its_network_stops_before_any_training(
+    monkeypatch,
+):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the plan was checked")
+
+    monkeypatch.setattr(cv_nodes, "train_classifier", no_training, raising=True)
+    params = CrossValidationParams.model_validate(
+        {
+            "architectures": ["mlp"],
+            "variants": {"wide_cnn": {**CANDIDATE, "architecture": "cnn"}},
+        }
+    )
+    images, labels = separable_data(40)
+    with pytest.raises(ValueError, match="cross_validation: wide_cnn: training.shape"):
+        cross_validate(images, labels, labels % 2, params, TrainingParams())
+
+
+def test_a_variant_is_trained_with_its_settings_and_reported_under_its_name(
+    monkeypatch,
+):
+    images, labels = separable_data(200)
+    params = CrossValidationParams.model_validate(
+        {
+            "folds": 2,
+            "epochs": 1,
+            "architectures": ["mlp"],
+            "variants": {
+                "mlp_sgd": {"architecture": "mlp", "training": {"optimizer": "sgd"}}
+            },
+        }
+    )
+    folds = assign_folds(labels, params, TrainingParams())
+    trained = []
+    real_train = cv_nodes.train_classifier
+
+    def train_spy(architecture, train_images, train_labels, settings):
+        model, result = real_train(architecture, train_images, train_labels, settings)
+        trained.append((architecture, settings.optimizer, type(model.optimizer)))
+        return model, result
+
+    monkeypatch.setattr(cv_nodes, "train_classifier", train_spy, raising=True)
+    table = cross_validate(images, labels, folds, params, TrainingParams())
+
+    assert list(table["architecture"]) == ["mlp", "mlp", "mlp_sgd", "mlp_sgd"]
+    assert [(a, o) for a, o, _ in trained] == [("mlp", None)] * 2 + [("mlp", "sgd")] * 2
+    assert [kind.__name__ for _, _, kind in trained] == ["Adam", "Adam", "SGD", "SGD"]
+    assert list(summarize_folds(table)["architecture"]) == ["mlp", "mlp_sgd"]

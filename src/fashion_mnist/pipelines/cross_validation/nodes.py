@@ -65,34 +65,33 @@ def cross_validate(
     cross_validation: CrossValidationParams,
     training: TrainingParams,
 ) -> pd.DataFrame:
-    """Train every architecture on all folds but one and score it on that one.
+    """Train every architecture and variant on all folds but one and score it on
+    that one.
 
     Training is the project's own (``training.train_classifier``), with each
-    architecture's recipe, the ``training`` parameters, and ``epochs`` /
-    ``batch_size`` from ``cross_validation`` where given.
+    architecture's recipe and the settings ``CrossValidationParams.plan`` gives
+    it (``training``, a variant's keys, and ``epochs`` / ``batch_size`` from
+    ``cross_validation`` where given).
 
     Returns:
-        One row per architecture and fold: accuracy and loss on the held-out
-        fold, and the training seconds.
+        One row per architecture (or variant, by its name) and fold: accuracy and
+        loss on the held-out fold, and the training seconds.
     """
-    settings = training.model_copy(
-        update={
-            "epochs": cross_validation.epochs or training.epochs,
-            "batch_size": cross_validation.batch_size or training.batch_size,
-            "validation_split": 0.0,
-        }
-    )
+    plan = cross_validation.plan(training)
     count = cross_validation.folds
-    runs = list(itertools.product(cross_validation.architectures, range(count)))
+    runs = list(itertools.product(plan, range(count)))
     rows = []
-    for number, (architecture, fold) in enumerate(runs, start=1):
+    for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
         started = time.perf_counter()
-        rows.append(_one_fold(architecture, fold, images, labels, folds, settings))
+        rows.append(
+            {"architecture": name}
+            | _one_fold(architecture, fold, images, labels, folds, settings)
+        )
         logger.info(
             "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
             number,
             len(runs),
-            architecture,
+            name,
             fold + 1,
             count,
             rows[-1]["accuracy"],
@@ -125,7 +124,6 @@ def _one_fold(
     )
     _, loss, accuracy = score_classifier(model, images[held_out], labels[held_out])
     return {
-        "architecture": architecture,
         "fold": fold + 1,
         "accuracy": accuracy,
         "loss": loss,
