@@ -74,6 +74,18 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
     [
         ({"folds": 1}, Exception, "folds"),
         ({"architectures": ["resnet"]}, Exception, "architectures"),
+        (
+            {
+                "variants": {
+                    "wide_cnn": {
+                        "architecture": "cnn",
+                        "training": {"shape": {"width": 8}},
+                    }
+                }
+            },
+            ValueError,
+            "cross_validation: wide_cnn: training.shape",
+        ),
         ({"folds": 5, "sample_limit": 40}, FoldError, "data_processing.sample_limit"),
     ],
 )
