@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -55,40 +55,32 @@ def test_a_value_out_of_bounds_is_refused_by_the_recipe(bad):
     ],
     ids=["malformed", "out-of-recipe"],
 )
-def test_a_bad_variant_stops_the_script_before_the_first_trains(variants, message):
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *variants],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode != 0
-    assert message in done.stderr
-    assert "[1]" not in done.stderr  # no variant started
+def test_a_bad_variant_stops_the_script_before_the_first_trains(
+    variants, message, monkeypatch, capfd
+):
+    with pytest.raises(SystemExit) as stopped:
+        _run_script(SCRIPT, variants, monkeypatch)
+    assert message in str(stopped.value)
+    assert "[1]" not in capfd.readouterr().err  # no variant started
 
 
-def test_the_speed_script_reads_variants_as_ablate_does_and_refuses_bad_ones():
+def test_the_speed_script_reads_variants_as_ablate_does_and_refuses_bad_ones(
+    monkeypatch, capfd
+):
     """scripts/measure_network_speed.py --variant: the same reading, checked
     against the recipe before anything is measured."""
     script = PROJECT_ROOT / "scripts" / "measure_network_speed.py"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(script),
-            "--architectures",
-            "cnn_bn",
-            "--variant",
-            "shape.width=16",
-            "--variant",
-            "shape.stages=9",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode != 0
-    assert "cnn_bn 'shape.stages=9'" in done.stderr
-    assert "less than or equal to 4" in done.stderr  # the recipe's own bound
-    assert "images" not in done.stdout  # nothing was measured
+    args = ["--architectures", "cnn_bn", "--variant", "shape.width=16"]
+    with pytest.raises(SystemExit) as stopped:
+        _run_script(script, [*args, "--variant", "shape.stages=9"], monkeypatch)
+    assert "cnn_bn 'shape.stages=9'" in str(stopped.value)
+    assert "less than or equal to 4" in str(stopped.value)  # the recipe's own bound
+    assert "images" not in capfd.readouterr().out  # nothing was measured
+
+
+def _run_script(script, args, monkeypatch):
+    """Run ``python SCRIPT ARGS`` as its command line would, in this process
+    (``runpy``: the same ``__main__``, without a second TensorFlow start-up);
+    an uncaught ``SystemExit`` is what would end such a process with an error."""
+    monkeypatch.setattr(sys, "argv", [str(script), *args])
+    runpy.run_path(str(script), run_name="__main__")
