@@ -67,8 +67,8 @@ class CrossValidationParams(BaseModel):
         ]
         plan = []
         for name, architecture, own in entries:
-            settings = _merged(training, own, last)
             try:
+                settings = _merged(training, own, last)
                 settings.recipe(architecture)
             except ValueError as exc:
                 raise ValueError(f"cross_validation: {name}: {exc}") from None
