@@ -249,14 +249,15 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
     return figure
 
 
-def collect_tracked_metrics(folds: pd.DataFrame) -> History:
+def collect_tracked_metrics(folds: pd.DataFrame, summary: pd.DataFrame) -> History:
     """Each architecture's fold accuracies (step = fold) and their mean and
-    standard deviation, in the form ``MlflowMetricsHistoryDataset`` logs."""
+    standard deviation (from ``summarize_folds``' table), in the form
+    ``MlflowMetricsHistoryDataset`` logs."""
     tracked = {
         f"{architecture}.fold_accuracy": metric_history(rows["fold"], rows["accuracy"])
         for architecture, rows in folds.groupby("architecture", sort=False)
     }
-    for row in summarize_folds(folds).itertuples():
+    for row in summary.itertuples():
         tracked |= single_values(
             {
                 f"{row.architecture}.mean_accuracy": row.mean,

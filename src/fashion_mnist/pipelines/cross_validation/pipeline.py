@@ -61,7 +61,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 collect_tracked_metrics,
-                inputs="cv_fold_scores",
+                inputs=["cv_fold_scores", "cv_summary"],
                 outputs="cross_validation_metrics",
                 name="collect_tracked_metrics",
             ),
