@@ -117,6 +117,26 @@ def test_real_png_and_jpeg_files_get_the_inference_pipelines_answers(served):
     )
 
 
+def test_mlflows_column_forms_get_the_same_answers_as_rows(served):
+    project, url = served
+    files = sorted((project / "data/01_raw/new_images").iterdir())[:3]
+    pictures = [_b64(f.read_bytes()) for f in files]
+    status, by_rows = _post(url, _split(*pictures))
+    assert status == 200, by_rows
+
+    for body in ({"inputs": {"image": pictures}}, {"instances": pictures}):
+        status, answer = _post(url, body)
+        assert status == 200, (body.keys(), answer)
+        assert answer["predictions"] == by_rows["predictions"]
+
+    status, answer = _post(url, {"inputs": {"image": [pictures[0], "not base64!"]}})
+    assert status == 400, answer
+    assert "image 1 (counting from 0): text that is not base64" in answer["message"]
+    status, answer = _post(url, {"inputs": {"image": []}})
+    assert status == 400, answer
+    assert "holds no images" in answer["message"]
+
+
 def test_pixel_arrays_grey_or_colour_get_the_same_answer_as_their_file(served):
     project, url = served
     photo = project / "data/01_raw/new_images/sample-02-trouser.png"

@@ -2,6 +2,9 @@
 ``image``, one picture a row, each an encoded file (bytes, or base64 text in
 JSON), 8-bit pixels (nested lists or an array) or a Pillow image.
 
+MLflow's column form, ``{"inputs": {"image": ["<base64>", ...]}}``, holds the
+same pictures in one list.
+
 A request that cannot be answered (no ``image`` column, no images, too many,
 something that is not a picture, a damaged or enormous one) raises
 ``RequestError`` naming the problem and, with several pictures, which one.
@@ -45,13 +48,32 @@ def _cells(model_input: Any) -> list[Any]:
                 f"expected one column named {INPUT_COLUMN!r} (one picture per row), "
                 f"found columns: {found}"
             )
-        return list(model_input[INPUT_COLUMN])
+        return _unpacked(list(model_input[INPUT_COLUMN]))
     if isinstance(model_input, list | tuple):
-        return list(model_input)
+        return _unpacked(list(model_input))
     raise RequestError(
         f"expected a table with an {INPUT_COLUMN!r} column, found "
         f"{type(model_input).__name__}"
     )
+
+
+def _encoded(cell: Any) -> bool:
+    return isinstance(cell, str | bytes | bytearray | memoryview)
+
+
+def _unpacked(cells: list[Any]) -> list[Any]:
+    """The cells with a list of encoded pictures in one cell taken apart.
+
+    MLflow's column forms, ``{"inputs": {"image": ["<base64>", ...]}}`` and
+    ``{"instances": [...]}``, reach the model as one row whose cell is the whole
+    list. A list of texts or bytes cannot be one picture's pixels, so it is
+    read as that many pictures.
+    """
+    if len(cells) == 1 and isinstance(cells[0], list | tuple | np.ndarray):
+        inner = list(cells[0])
+        if all(_encoded(item) for item in inner):  # also [] (no pictures)
+            return inner
+    return cells
 
 
 def _picture(cell: Any) -> Image.Image:
