@@ -86,6 +86,47 @@ def test_auto_xla_follows_the_network_and_the_hardware(
 
 
 @pytest.mark.parametrize(
+    ("gpus", "samples", "expected"),
+    [
+        ([], performance.XLA_MIN_SAMPLES - 1, False),  # compiling costs more
+        ([], performance.XLA_MIN_SAMPLES, True),
+        ([], None, True),  # not known: a full run
+        ([(8, 6)], 10, True),  # a GPU: Keras' own choice, whatever the length
+    ],
+)
+def test_auto_xla_on_a_cpu_only_for_runs_long_enough_to_repay_it(
+    monkeypatch, gpus, samples, expected
+):
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: gpus)
+    mlp = resolve(PerformanceParams(), convolutional=False, samples=samples)
+    assert mlp.jit_compile is expected
+    forced = resolve(
+        PerformanceParams(jit_compile=True), convolutional=False, samples=10
+    )
+    assert forced.jit_compile is True
+
+
+def test_training_tells_the_levers_how_long_it_trains(monkeypatch):
+    """``train_classifier`` resolves ``auto`` for its own images x epochs: a
+    short mlp run goes without XLA, and what it used is what it reports."""
+    seen = []
+    real = performance.auto_jit_compile
+
+    def spy(**kwargs):
+        seen.append(kwargs["samples"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(performance, "auto_jit_compile", spy)
+    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
+    images = np.zeros((120, 28, 28), np.float32)
+    labels = np.arange(120) % 10
+    training = TrainingParams(epochs=2, validation_split=0.25, batch_size=32)
+    _, result = train_classifier("mlp", images, labels, training)
+    assert seen == [90 * 2]
+    assert result.levers.jit_compile is False
+
+
+@pytest.mark.parametrize(
     "value",
     [
         {"steps_per_execution": 0},

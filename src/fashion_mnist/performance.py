@@ -17,7 +17,7 @@
   into one program) instead of running TensorFlow's kernels one by one.
   ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
   on a CPU, for networks without convolutions, whose small steps are mostly
-  per-operation overhead. XLA's CPU convolutions are slower than TensorFlow's
+  per-operation overhead, when the run is long enough to repay the compiling. XLA's CPU convolutions are slower than TensorFlow's
   oneDNN ones (measured: docs/speed.md), so convolutional networks keep it
   off on a CPU. Under ``tf.distribute`` it is off (Keras' own choice too).
 - oneDNN (``auto_onednn``): not a parameter, as TensorFlow reads it when it
@@ -181,22 +181,40 @@ def onednn_state(environment: dict[str, str], flags: set[str]) -> str:
     )
 
 
-def auto_jit_compile(*, convolutional: bool, distributed: bool = False) -> bool:
-    """XLA on a GPU, and on a CPU for networks without convolutions; never
-    under ``tf.distribute``."""
+# XLA compiles each new model's step before its first batch, which on a CPU
+# costs about as much as training the mlp on 40,000 images saves; below this
+# many training images x epochs it is slower overall (measured: docs/speed.md).
+XLA_MIN_SAMPLES = 100_000
+
+
+def auto_jit_compile(
+    *, convolutional: bool, distributed: bool = False, samples: int | None = None
+) -> bool:
+    """XLA on a GPU, and on a CPU for networks without convolutions trained on
+    at least ``XLA_MIN_SAMPLES`` images x epochs (``samples``; None: a full
+    run); never under ``tf.distribute``."""
     if distributed:
         return False
-    return bool(gpu_compute_capabilities()) or not convolutional
+    if gpu_compute_capabilities():
+        return True
+    return not convolutional and (samples is None or samples >= XLA_MIN_SAMPLES)
 
 
 def resolve(
-    params: PerformanceParams, *, convolutional: bool, distributed: bool = False
+    params: PerformanceParams,
+    *,
+    convolutional: bool,
+    distributed: bool = False,
+    samples: int | None = None,
 ) -> Levers:
     """The levers to use on this machine for ``params`` and a network that has
-    (or has not) convolutions, trained under ``tf.distribute`` or not."""
+    (or has not) convolutions, trained under ``tf.distribute`` or not, on
+    ``samples`` training images x epochs (None: not known, a full run)."""
     spe = params.steps_per_execution
     jit_compile = (
-        auto_jit_compile(convolutional=convolutional, distributed=distributed)
+        auto_jit_compile(
+            convolutional=convolutional, distributed=distributed, samples=samples
+        )
         if params.jit_compile == "auto"
         else params.jit_compile
     )

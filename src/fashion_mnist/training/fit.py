@@ -89,9 +89,10 @@ def train_classifier(
     """
     recipe = training.recipe(architecture)
     name = training.distribution.strategy
-    levers = _distributable(levers or training.levers(architecture), name)
-    strategy = make_strategy(training.distribution)
     fitted = len(images) - int(len(images) * training.validation_split)
+    levers = levers or training.levers(architecture, samples=fitted * recipe.epochs)
+    levers = _distributable(levers, name)
+    strategy = make_strategy(training.distribution)
     steps = math.ceil(fitted / recipe.batch_size)
     with strategy.scope():
         model = build_network(

@@ -100,13 +100,15 @@ class _Training(BaseModel):
             )
         return base.changed(**changes)
 
-    def levers(self, architecture: Architecture) -> Levers:
+    def levers(self, architecture: Architecture, samples: int | None = None) -> Levers:
         """The speed levers ``performance`` resolves to on this machine for
-        ``architecture`` under this section's distribution strategy."""
+        ``architecture`` under this section's distribution strategy, trained
+        on ``samples`` images x epochs (None: not known)."""
         return resolve(
             self.performance,
             convolutional=NETWORKS[architecture].convolutional,
             distributed=self.distribution.strategy != "none",
+            samples=samples,
         )
 
 
