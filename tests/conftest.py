@@ -134,10 +134,10 @@ def trained_project(
 def registered_project(
     tmp_path_factory: pytest.TempPathFactory, real_raw_data: Path
 ) -> Path:
-    """A project after a failed and a passing quick modeling run with tracking
-    on (one registered version, the champion), 20 sample photos in
-    data/01_raw/new_images and the inference pipeline's answers for them in
-    data/07_model_output/new_image_predictions.csv. Made once for all test
+    """A project after a failed (``mlp``) and a passing (``cnn_bn``) quick
+    modeling run with tracking on (one registered version, the champion), 20
+    sample photos in data/01_raw/new_images and the inference pipeline's
+    answers for them in data/07_model_output/new_image_predictions.csv. Made once for all test
     processes: the tests that use it only read it."""
     return (
         _made_once(
@@ -162,8 +162,14 @@ def _register_quick_models(folder: Path, raw_data: Path) -> None:
         for k in ("FASHION_MNIST_TRACKING", "MLFLOW_TRACKING_URI")
     }
     try:
-        for threshold in (1.0, 0.0):  # the first run fails the gate
-            params = {**QUICK_MODELING, "accuracy_check": {"threshold": threshold}}
+        # The first run fails the gate, so it registers nothing: the quick mlp
+        # (the tests read only its status); the second, the default network.
+        for architecture, threshold in (("mlp", 1.0), ("cnn_bn", 0.0)):
+            params = {
+                **QUICK_MODELING,
+                "model": {"architecture": architecture},
+                "accuracy_check": {"threshold": threshold},
+            }
             with KedroSession.create(
                 project_path=project, runtime_params=params
             ) as session:
