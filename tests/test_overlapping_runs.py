@@ -19,11 +19,15 @@ from kedro_datasets.pickle import PickleDataset
 from fashion_mnist.datasets import IDXDataset
 from tests.helpers import barrier_env, inside_barrier
 
-# A modeling run on 5,000 images (a quick network and one epoch), and a
-# data_processing run on 1,000, which rewrites the same model-input files.
+# A modeling run on 5,000 images (a quick network and one epoch) up to its
+# metrics (the figures, the ONNX file and the gate after them write other
+# files), and a data_processing run on 1,000, which rewrites the same
+# model-input files.
 MODELING = [
     "--pipelines",
     "modeling",
+    "--to-nodes",
+    "modeling.report_metrics",
     "--params",
     "data_processing.sample_limit=5000,model.architecture=mlp,training.epochs=1,"
     "training.batch_size=512,accuracy_check.threshold=0.5",
