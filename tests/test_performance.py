@@ -107,23 +107,30 @@ def test_auto_xla_on_a_cpu_only_for_runs_long_enough_to_repay_it(
 
 
 def test_training_tells_the_levers_how_long_it_trains(monkeypatch):
-    """``train_classifier`` resolves ``auto`` for its own images x epochs: a
-    short mlp run goes without XLA, and what it used is what it reports."""
+    """``train_classifier`` resolves ``auto`` for its own images x epochs (the
+    part it fits, without the validation images), before it builds a network."""
+    from fashion_mnist.training import fit  # noqa: PLC0415
+
     seen = []
-    real = performance.auto_jit_compile
 
     def spy(**kwargs):
         seen.append(kwargs["samples"])
-        return real(**kwargs)
+        return False
+
+    class Built(Exception):
+        pass
+
+    def build_network(*args, **kwargs):
+        raise Built
 
     monkeypatch.setattr(performance, "auto_jit_compile", spy)
-    monkeypatch.setattr(performance, "gpu_compute_capabilities", lambda: [])
+    monkeypatch.setattr(fit, "build_network", build_network)
     images = np.zeros((120, 28, 28), np.float32)
     labels = np.arange(120) % 10
-    training = TrainingParams(epochs=2, validation_split=0.25, batch_size=32)
-    _, result = train_classifier("mlp", images, labels, training)
-    assert seen == [90 * 2]
-    assert result.levers.jit_compile is False
+    training = TrainingParams(epochs=3, validation_split=0.25, batch_size=32)
+    with pytest.raises(Built):
+        train_classifier("mlp", images, labels, training)
+    assert seen == [90 * 3]
 
 
 @pytest.mark.parametrize(
