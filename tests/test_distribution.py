@@ -97,7 +97,7 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
         "modeling",
         "--params",
         f"{QUICK},training.distribution.strategy=mirrored,"
-        "training.distribution.cpu_replicas=2",
+        "training.distribution.cpu_replicas=2,training.performance.jit_compile=true",
     )
     assert code == 0, output[-3000:]
     assert (
@@ -108,7 +108,8 @@ def test_mirrored_on_two_cpu_replicas_trains_and_saves_a_normal_model(project):
         (project / "data" / "08_reporting" / "metrics.json").read_text()
     )
     assert metrics["distribution"] == {"strategy": "mirrored", "replicas": 2}
-    # No XLA (auto would pick it for the mlp) and one step per call there.
+    # No XLA, even asked for, and one step per call there.
+    assert "jit_compile off under tf.distribute" in output
     assert metrics["performance"]["jit_compile"] is False
     assert metrics["performance"]["steps_per_execution"] == 1
     assert metrics["test_accuracy"] >= 0.5
