@@ -159,3 +159,18 @@ def test_local_parameters_override_single_keys_and_keep_the_rest(project):
     training = TrainingParams.model_validate(params["training"])
     assert training.epochs == 3
     assert training.model_copy(update={"epochs": None}) == TrainingParams()
+
+
+def test_training_layers_merge_key_by_key_and_are_validated_again():
+    """``TrainingParams.layered``, which the cross-validation variants and the
+    tuning trials use: later layers win, nested sections merge key by key, and
+    the result is checked as the ``training`` section is."""
+    training = TrainingParams(epochs=4, shape={"dropout": 0.2, "width": 16})
+    layered = training.layered({"epochs": 6, "shape": {"width": 48}}, {"epochs": 3})
+    assert layered.epochs == 3
+    assert (layered.shape.width, layered.shape.dropout) == (48, 0.2)
+    assert training.epochs == 4  # the section itself is left as it was
+    with pytest.raises(ValidationError, match="epochs"):
+        training.layered({"epochs": 0})
+    with pytest.raises(ValidationError, match="widht"):
+        training.layered({"shape": {"widht": 48}})

@@ -8,8 +8,9 @@ on top or under ``augmentation`` or ``shape`` as the field's group says.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
+from omegaconf import OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from fashion_mnist.defaults import SEED
@@ -99,6 +100,13 @@ class _Training(BaseModel):
                 f"fields apply to {', '.join(SHAPED)}"
             )
         return base.changed(**changes)
+
+    def layered(self, *layers: dict[str, Any]) -> Self:
+        """This section with each layer's keys on top, nested sections
+        (``augmentation``, ``shape``, ...) key by key, as Kedro merges
+        configuration (OmegaConf's merge), validated again as a whole."""
+        merged = OmegaConf.merge(self.model_dump(), *layers)
+        return type(self).model_validate(OmegaConf.to_container(merged))
 
     def levers(self, architecture: Architecture, samples: int | None = None) -> Levers:
         """The speed levers ``performance`` resolves to on this machine for

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from omegaconf import OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from fashion_mnist.networks import NETWORKS, Architecture
@@ -68,16 +65,9 @@ class CrossValidationParams(BaseModel):
         plan = []
         for name, architecture, own in entries:
             try:
-                settings = _merged(training, own, last)
+                settings = training.layered(own, last)
                 settings.recipe(architecture)
             except ValueError as exc:
                 raise ValueError(f"cross_validation: {name}: {exc}") from None
             plan.append((name, architecture, settings))
         return plan
-
-
-def _merged(training: TrainingParams, *layers: dict[str, Any]) -> TrainingParams:
-    """``training`` with each layer's keys on top, nested sections key by key
-    (OmegaConf's merge, as Kedro merges configuration)."""
-    merged = OmegaConf.merge(training.model_dump(), *layers)
-    return TrainingParams.model_validate(OmegaConf.to_container(merged))

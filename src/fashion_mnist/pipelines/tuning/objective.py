@@ -30,18 +30,16 @@ def _suggest(trial: optuna.Trial, key: str, spec: SpaceSpec) -> Any:
 def trial_settings(
     training: TrainingParams, chosen: dict[str, Any], tuning: TuningParams
 ) -> TrainingParams:
-    """The ``training`` section with a trial's values on top: what
+    """The ``training`` section with a trial's values on top (each in its
+    group: ``shape.width``, ``augmentation.erasing``), the budget's epochs
+    unless a trial draws its own, and the tuning's validation split: what
     ``train_classifier`` gets, as in ``modeling``."""
-    update = {key: value for key, value in chosen.items() if key not in GROUPED}
-    update.setdefault("epochs", tuning.epochs)
-    for group in set(GROUPED.values()):
-        update[group] = getattr(training, group).model_copy(
-            update={
-                key: value for key, value in chosen.items() if GROUPED.get(key) == group
-            }
-        )
-    return training.model_copy(
-        update={**update, "validation_split": tuning.validation_split}
+    drawn: dict[str, Any] = {}
+    for key, value in chosen.items():
+        group = GROUPED.get(key)
+        (drawn.setdefault(group, {}) if group else drawn)[key] = value
+    return training.layered(
+        {"epochs": tuning.epochs}, drawn, {"validation_split": tuning.validation_split}
     )
 
 
