@@ -112,3 +112,16 @@ def test_booleans_read_true_and_false_in_any_spreadsheet_program(tmp_path):
     assert [sheet["A2"].value, sheet["A3"].value] == [True, False]
     assert sheet["A2"].number_format == '"TRUE";"TRUE";"FALSE"'
     assert sheet["B2"].number_format == "General"  # integers as they are
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_on_each_page(tmp_path):
+    path = tmp_path / "book.xlsx"
+    wide = pd.DataFrame({f"column {i}": [float(i)] * 80 for i in range(9)})
+    _dataset(path).save({"layout": TABLE, "wide": wide})
+    book = load_workbook(path)
+    for sheet in book.worksheets:
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"
+    assert book["wide"].page_setup.orientation == "landscape"
+    assert book["layout"].page_setup.orientation != "landscape"

@@ -21,6 +21,7 @@ class ExcelChartDataset(ExcelDataset):
     Each chart reads a sheet laid out like the lab's table: the first column holds
     the series names (one line per row), the header row the x-axis categories.
     Charts are drawn with openpyxl, so Excel and LibreOffice render them natively.
+    Every sheet prints one page wide, its header row on each page.
     The workbook is built in memory and written in one step (atomically on local
     disk, see ``datasets/atomic.py``), so a failed save never leaves a
     half-written file.
@@ -95,6 +96,7 @@ class ExcelChartDataset(ExcelDataset):
                 frame.to_excel(writer, sheet_name=name, **save_args)
                 if self._autofit_columns:
                     _autofit(writer.sheets[name])
+                _printable(writer.sheets[name])
             for chart in self._charts:
                 if chart["sheet"] not in sheets:
                     raise DatasetError(
@@ -126,6 +128,18 @@ def _autofit(sheet: Worksheet) -> None:
         sheet.column_dimensions[get_column_letter(column[0].column)].width = min(
             width + 2, 60
         )
+
+
+def _printable(sheet: Worksheet) -> None:
+    """Print a sheet one page wide, as many pages long as it needs, with its
+    header row on every page (a wide table otherwise prints its last columns
+    on pages of their own)."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    if sheet.max_column > 6:
+        sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = "1:1"
 
 
 def _float_format(value: float) -> str:
