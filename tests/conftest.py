@@ -137,8 +137,8 @@ def registered_project(
     """A project after a failed (``mlp``) and a passing (``cnn_bn``) quick
     modeling run with tracking on (one registered version, the champion), 20
     sample photos in data/01_raw/new_images and the inference pipeline's
-    answers for them in data/07_model_output/new_image_predictions.csv. Made once for all test
-    processes: the tests that use it only read it."""
+    answers for them in data/07_model_output/new_image_predictions.csv. Made
+    once for all test processes: the tests that use it only read it."""
     return (
         _made_once(
             tmp_path_factory,

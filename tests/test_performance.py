@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from fashion_mnist import performance
 from fashion_mnist.performance import Levers, PerformanceParams, resolve
-from fashion_mnist.training import TrainingParams, train_classifier
+from fashion_mnist.training import TrainingParams, fit, train_classifier
 from tests.helpers import separable_data
 
 
@@ -109,8 +109,6 @@ def test_auto_xla_on_a_cpu_only_for_runs_long_enough_to_repay_it(
 def test_training_tells_the_levers_how_long_it_trains(monkeypatch):
     """``train_classifier`` resolves ``auto`` for its own images x epochs (the
     part it fits, without the validation images), before it builds a network."""
-    from fashion_mnist.training import fit  # noqa: PLC0415
-
     seen = []
 
     def spy(**kwargs):

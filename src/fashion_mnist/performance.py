@@ -17,9 +17,9 @@
   into one program) instead of running TensorFlow's kernels one by one.
   ``auto`` turns it on where it pays: on a GPU (Keras' own choice there) and,
   on a CPU, for networks without convolutions, whose small steps are mostly
-  per-operation overhead, when the run is long enough to repay the compiling. XLA's CPU convolutions are slower than TensorFlow's
-  oneDNN ones (measured: docs/speed.md), so convolutional networks keep it
-  off on a CPU. Under ``tf.distribute`` it is off (Keras' own choice too).
+  per-operation overhead, when the run is long enough to repay the
+  compiling. XLA's CPU convolutions are slower than TensorFlow's oneDNN ones
+  (measured: docs/speed.md), so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it is off (Keras' own choice too).
 - oneDNN (``auto_onednn``): not a parameter, as TensorFlow reads it when it
   loads; ``import fashion_mnist`` turns TensorFlow's oneDNN kernels on for an
   x86 CPU with AVX2 where TensorFlow would leave them off.
@@ -181,9 +181,9 @@ def onednn_state(environment: dict[str, str], flags: set[str]) -> str:
     )
 
 
-# XLA compiles each new model's step before its first batch, which on a CPU
-# costs about as much as training the mlp on 40,000 images saves; below this
-# many training images x epochs it is slower overall (measured: docs/speed.md).
+# XLA compiles each new model's step before its first batch; on a CPU a run
+# shorter than this many training images x epochs does not earn the compiling
+# back (measured: docs/speed.md, "XLA on short runs").
 XLA_MIN_SAMPLES = 100_000
 
 
