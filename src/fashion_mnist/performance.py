@@ -19,7 +19,8 @@
   on a CPU, for networks without convolutions, whose small steps are mostly
   per-operation overhead, when the run is long enough to repay the
   compiling. XLA's CPU convolutions are slower than TensorFlow's oneDNN ones
-  (measured: docs/speed.md), so convolutional networks keep it off on a CPU. Under ``tf.distribute`` it is off (Keras' own choice too).
+  (measured: docs/speed.md), so convolutional networks keep it off on a CPU.
+  Under ``tf.distribute`` it is off (Keras' own choice too).
 - oneDNN (``auto_onednn``): not a parameter, as TensorFlow reads it when it
   loads; ``import fashion_mnist`` turns TensorFlow's oneDNN kernels on for an
   x86 CPU with AVX2 where TensorFlow would leave them off.
