@@ -6,6 +6,7 @@ import importlib.util
 import runpy
 import sys
 
+import numpy as np
 import pytest
 
 from fashion_mnist.training import TrainingParams
@@ -62,6 +63,25 @@ def test_a_bad_variant_stops_the_script_before_the_first_trains(
         _run_script(SCRIPT, variants, monkeypatch)
     assert message in str(stopped.value)
     assert "[1]" not in capfd.readouterr().err  # no variant started
+
+
+def test_an_ensemble_is_scored_by_its_members_mean_answer():
+    """Each member is right on one image of two; their mean on both (neither
+    member's score, nor a vote, which ties)."""
+    labels = np.array([0, 1])
+    first = np.array([[0.9, 0.1], [0.6, 0.4]])
+    second = np.array([[0.4, 0.6], [0.1, 0.9]])
+    assert ablate.ensemble_accuracy([(first, labels), (second, labels)]) == 1.0
+    assert ablate.ensemble_accuracy([(first, labels), (first, labels)]) == 0.5
+    with pytest.raises(ValueError, match="different held-out images"):
+        ablate.ensemble_accuracy([(first, labels), (second, labels[::-1])])
+
+
+def test_an_ensemble_needs_two_seeds(monkeypatch, capfd):
+    with pytest.raises(SystemExit) as stopped:
+        _run_script(SCRIPT, ["--ensemble", "--seeds", "42", "epochs=2"], monkeypatch)
+    assert "at least two --seeds" in str(stopped.value)
+    assert "[1]" not in capfd.readouterr().err  # nothing trained
 
 
 def test_the_speed_script_reads_variants_as_ablate_does_and_refuses_bad_ones(
