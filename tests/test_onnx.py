@@ -47,6 +47,13 @@ def test_the_onnx_file_answers_as_the_keras_model_on_the_test_images(
     assert images.shape == (10_000, 28, 28)
 
     session = onnxruntime.InferenceSession(str(onnx_file))
+    # The signature a client in another language reads: any number of images.
+    assert [(i.name, i.shape) for i in session.get_inputs()] == [
+        ("images", ["batch", 28, 28])
+    ]
+    assert [(o.name, o.shape) for o in session.get_outputs()] == [
+        ("probabilities", ["batch", 10])
+    ]
     (probabilities,) = session.run(["probabilities"], {"images": images})
     # The file computes in float32 whatever precision the network trained in:
     # it answers as the same weights do in float32 in Keras ...
@@ -129,5 +136,6 @@ def test_every_test_time_view_saves_loads_and_exports(tmp_path):
     subprocess.run([sys.executable, "-c", reload], check=True, timeout=300)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
     session = onnxruntime.InferenceSession(to_onnx(network).SerializeToString())
+    assert session.get_outputs()[0].shape == ["batch", 10]  # through the views
     (probabilities,) = session.run(["probabilities"], {"images": images})
     np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-5)

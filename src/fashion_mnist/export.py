@@ -11,6 +11,7 @@ order of ``CLASS_NAMES``, which the file also carries in its metadata.
 Converted with tf2onnx from a ``tf.function`` that calls the network with
 ``training=False``: Keras' own ``model.export(format="onnx")`` traces the
 augmentation layers' random ops as well, which ONNX has no operator for.
+The first axis of both is named ``batch`` in the file's signature.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fashion_mnist_classifier import CLASS_NAMES, IMAGE_SHAPE
 OPSET = 17
 INPUT_NAME = "images"
 OUTPUT_NAME = "probabilities"
+BATCH_AXIS = "batch"  # the name of the first axis of both (any number of images)
 
 
 def _predicting_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
@@ -54,6 +56,21 @@ def _rename_output(graph: onnx.GraphProto, old: str, new: str) -> None:
             output.name = new
 
 
+def _name_batch_axis(graph: onnx.GraphProto, name: str) -> None:
+    """Call the first, unknown-length axis of the input and of the output
+    ``name`` wherever the graph names them: tf2onnx makes up a name for each
+    (``unk__159``, ``unk__85``), which a client in another language reads in
+    the file's signature."""
+    made_up = {
+        value.type.tensor_type.shape.dim[0].dim_param
+        for value in (graph.input[0], graph.output[0])
+    } - {""}
+    for value in (*graph.input, *graph.output, *graph.value_info):
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in made_up:
+                dim.dim_param = name
+
+
 def to_onnx(model: keras.Model) -> onnx.ModelProto:
     """The classifier ``model`` as an ONNX model (see the module's doc)."""
     network = inference_network(model)
@@ -65,6 +82,7 @@ def to_onnx(model: keras.Model) -> onnx.ModelProto:
         predict, input_signature=signature, opset=OPSET
     )
     _rename_output(proto.graph, proto.graph.output[0].name, OUTPUT_NAME)
+    _name_batch_axis(proto.graph, BATCH_AXIS)
     proto.doc_string = (
         f"Fashion-MNIST classifier ({model.name}). Input '{INPUT_NAME}': N x "
         f"{IMAGE_SHAPE[0]} x {IMAGE_SHAPE[1]} float32 in [0, 1], a light garment "
