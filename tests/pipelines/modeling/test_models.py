@@ -69,7 +69,9 @@ def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
     assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
     assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
     assert model.count_params() == 871_978
-    assert NETWORKS["vgg_bn"].recipe.epochs == 20 and NETWORKS["vgg_bn"].recipe.flip_tta
+    recipe = NETWORKS["vgg_bn"].recipe
+    assert (recipe.epochs, recipe.learning_rate) == (20, 0.02)
+    assert recipe.flip_tta and recipe.shift_tta  # ten views
 
 
 def _filters(model: keras.Model) -> list[int]:
