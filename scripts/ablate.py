@@ -246,27 +246,29 @@ def main() -> None:
         "commit": _commit(),
     }
     rows: list[dict] = []
+    # Each variant's rows and answer files, by its place on the command line.
+    members: list[list[dict]] = [[] for _ in args.variants]
+    answers: list[list[Path]] = [[] for _ in args.variants]
     with tempfile.TemporaryDirectory() as scratch:
-        answers = {v: [] for v in args.variants}  # each variant's answer files
         for seed in seeds:
             for index, variant in enumerate(args.variants):
-                path = Path(scratch, f"{index}-{seed}.npz") if args.ensemble else None
+                path = Path(scratch, f"{index}-{seed}.npz")
                 job = {
                     "architecture": args.architecture,
                     "variant": variant,
                     "seed": seed,
                     "images": args.images,
                     "split": args.validation_split,
-                    "answers": str(path) if path else None,
+                    "answers": str(path) if args.ensemble else None,
                 }
                 rows.append(_run(job, len(rows) + 1) | stamp)
-                answers[variant].append(path)
+                members[index].append(rows[-1])
+                answers[index].append(path)
                 if args.csv:
                     _append(args.csv, rows[-1])
         if args.ensemble:
-            for variant in args.variants:
-                mine = [row for row in rows if row["variant"] == variant]
-                rows.append(_ensemble_row(mine, answers[variant]))
+            for mine, files in zip(members, answers, strict=True):
+                rows.append(_ensemble_row(mine, files))
                 if args.csv:
                     _append(args.csv, rows[-1])
     print("| variant | seed | validation accuracy | seconds |")
