@@ -12,7 +12,7 @@ from fashion_mnist.layers import (
     uses_fused_layers,
     with_standard_layers,
 )
-from fashion_mnist.networks import build_network, with_tta
+from fashion_mnist.networks import averaged, build_network
 
 
 def _pair(shape, dtype="float32", **kwargs):
@@ -105,7 +105,7 @@ def test_a_trained_network_copied_to_keras_layers_predicts_the_same():
     network.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     # A few steps, so that the running averages are not their initial values.
     network.fit(images, rng.integers(0, 10, 256), batch_size=64, epochs=1, verbose=0)
-    model = with_tta(network, flip=True)
+    model = averaged(network, flip=True)
     assert uses_fused_layers(model)
 
     copy = with_standard_layers(model)

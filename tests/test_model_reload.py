@@ -35,15 +35,16 @@ def images():
 
 def test_every_network_as_trained_loads_without_the_project(tmp_path, images):
     """Each architecture as ``train_classifier`` returns it (batch norm trained
-    on the fused layer, flip test-time augmentation, the project's levers)."""
+    on the fused layer, flip test-time augmentation, the project's levers), and
+    an ensemble of two."""
     labels = np.random.default_rng(1).integers(0, 10, size=64).astype(np.uint8)
     np.save(tmp_path / "images.npy", images)
     expected, paths = {}, []
-    for name in NETWORKS:
-        model, _ = train_classifier(
-            name, images, labels, TrainingParams(epochs=1, batch_size=16, seed=0)
-        )
-        path = str(tmp_path / f"{name}.keras")
+    runs = [(name, 1) for name in NETWORKS] + [("cnn_bn", 2)]  # and an ensemble
+    for name, members in runs:
+        training = TrainingParams(epochs=1, batch_size=16, seed=0, members=members)
+        model, _ = train_classifier(name, images, labels, training)
+        path = str(tmp_path / f"{name}-{members}.keras")
         TensorFlowModelDataset(filepath=path, load_args={"safe_mode": True}).save(model)
         with zipfile.ZipFile(path) as archive:
             config = archive.read("config.json").decode()

@@ -14,7 +14,7 @@ import onnxruntime
 from kedro.framework.session import KedroSession
 
 from fashion_mnist.export import inference_network, to_onnx
-from fashion_mnist.networks import build_network, with_tta
+from fashion_mnist.networks import averaged, build_network
 from fashion_mnist_classifier import CLASS_NAMES
 
 
@@ -95,7 +95,7 @@ def test_the_registered_model_carries_the_onnx_file(registered_project, tmp_path
 def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():
     keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     try:
-        network = with_tta(build_network("cnn_bn", dtype="mixed_bfloat16"), flip=True)
+        network = averaged(build_network("cnn_bn", dtype="mixed_bfloat16"), flip=True)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
     model = to_onnx(network)
@@ -117,10 +117,14 @@ def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation()
     np.testing.assert_allclose(probabilities.sum(1), 1, atol=1e-5)
 
 
-def test_every_test_time_view_saves_loads_and_exports(tmp_path):
-    """Flips and one-pixel moves: the saved model loads with safe_mode in a
-    process without this project, and the ONNX file answers as Keras does."""
-    network = with_tta(build_network("cnn", seed=0), flip=True, shift=True)
+def test_every_test_time_view_and_an_ensemble_save_load_and_export(tmp_path):
+    """Flips and one-pixel moves over two members: the saved model loads with
+    safe_mode in a process without this project, and the ONNX file answers as
+    Keras does."""
+    members = [build_network("cnn", seed=seed) for seed in (0, 1)]
+    for number, member in enumerate(members, start=1):
+        member.name = f"cnn_{number}"
+    network = averaged(members, flip=True, shift=True, name="cnn")
     images = np.random.default_rng(2).uniform(0, 1, (16, 28, 28)).astype(np.float32)
     expected = network.predict(images, verbose=0)
     path = tmp_path / "views.keras"

@@ -29,7 +29,7 @@ stays float32 (softmax in 16 bits loses probability mass).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -239,15 +239,24 @@ def _moved(images: keras.KerasTensor, axis: str, step: int) -> keras.KerasTensor
     return L.Permute(swap)(move(L.Permute(swap)(images)))
 
 
-def with_tta(network: keras.Model, *, flip: bool, shift: bool = False) -> keras.Model:
-    """``network`` predicting the mean of its outputs over several views of
-    each image (test-time augmentation): with ``shift``, the image and its
-    copies moved by one pixel left, right, up and down; with ``flip``, each of
-    those and its mirror image (for networks trained with flips).
+def averaged(
+    networks: keras.Model | Sequence[keras.Model],
+    *,
+    flip: bool,
+    shift: bool = False,
+    name: str | None = None,
+) -> keras.Model:
+    """One model predicting the mean of the outputs of ``networks`` (an
+    ensemble, if several) over several views of each image (test-time
+    augmentation): with ``shift``, the image and its copies moved by one pixel
+    left, right, up and down; with ``flip``, each of those and its mirror image
+    (for networks trained with flips). Several networks need distinct names;
+    the model is named ``name`` (the first network's name if not given).
 
     Mirror and moves are standard ``Dense`` layers with fixed 0/1 matrices, so
     the model still saves and loads with ``safe_mode``.
     """
+    members = [networks] if isinstance(networks, keras.Model) else list(networks)
     inputs = keras.Input(shape=IMAGE_SHAPE)
     views = [inputs]
     if shift:
@@ -259,8 +268,9 @@ def with_tta(network: keras.Model, *, flip: bool, shift: bool = False) -> keras.
     if flip:
         mirror = _fixed_map("mirror", np.fliplr(np.eye(IMAGE_SHAPE[1])))
         views += [mirror(view) for view in views]
-    outputs = L.Average(name="tta", dtype="float32")([network(view) for view in views])
-    return keras.Model(inputs, outputs, name=network.name)
+    answers = [member(view) for member in members for view in views]
+    outputs = L.Average(name="tta", dtype="float32")(answers)
+    return keras.Model(inputs, outputs, name=name or members[0].name)
 
 
 def build_classifier(

@@ -85,6 +85,13 @@ class Recipe(BaseModel):
         description="keep an exponential moving average of the weights "
         "(momentum 0.99) and predict with it",
     )
+    members: PositiveInt = Field(
+        1,
+        le=5,
+        description="networks trained one after another, from seeds seed, "
+        "seed + 1, ..., predicting the mean of their answers (an ensemble; "
+        "each trains all the epochs)",
+    )
     # The shape of the batch-normalised convolution networks (cnn_bn, vgg_bn):
     # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU;
     # the first stage `first_convolutions` if given), `width` filters in the

@@ -18,11 +18,12 @@ from dataclasses import dataclass, replace
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 
 from fashion_mnist.cost import describe_cost
 from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
-from fashion_mnist.networks import Architecture, build_network, with_tta
+from fashion_mnist.networks import Architecture, averaged, build_network
 from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe
 from fashion_mnist.recipes.compilation import compile_classifier, wants_one_hot
@@ -48,7 +49,7 @@ class FitResult:
 
     @property
     def samples_per_second(self) -> float:
-        return self.samples * len(self.history) / self.seconds
+        return self.samples * len(self.history) * self.recipe.members / self.seconds
 
 
 def _input(
@@ -85,7 +86,10 @@ def train_classifier(
     them) is held out for validation curves. Keras' progress bar is shown in a
     terminal; elsewhere (a log file, CI) one line per epoch. Under a
     distribution strategy the model is built and compiled in its scope and
-    ``batch_size`` is the global batch.
+    ``batch_size`` is the global batch. With ``members`` above 1, that many
+    networks train one after another from seeds ``seed``, ``seed + 1``, ...
+    (``callbacks`` see each of them); the history is their per-epoch mean and
+    the seconds their sum.
     """
     recipe = training.recipe(architecture)
     name = training.distribution.strategy
@@ -94,34 +98,58 @@ def train_classifier(
     levers = _distributable(levers, name)
     strategy = make_strategy(training.distribution)
     steps = math.ceil(fitted / recipe.batch_size)
+    networks, tables, seconds = [], [], 0.0
+    for member in range(recipe.members):
+        seed = training.seed + member
+        network = _compiled(architecture, recipe, seed, strategy, levers, steps)
+        if member == 0:
+            _log_start(network, recipe, levers, name, strategy.num_replicas_in_sync)
+        if recipe.members > 1:
+            logger.info("Member %d of %d (seed %d)", member + 1, recipe.members, seed)
+        y = targets(labels, wants_one_hot(network))
+        keras.utils.set_random_seed(seed)
+        started = time.perf_counter()
+        if name == "multi_worker":
+            # Keras 3's fit() fails under MultiWorkerMirroredStrategy
+            # (keras-team/keras#20585): TensorFlow's own custom loop instead.
+            table = fit_with_custom_loop(
+                network, strategy, images[:fitted], y[:fitted], recipe, seed
+            )
+        else:
+            table = _fit(network, images, y, fitted, recipe, seed, levers, callbacks)
+        seconds += time.perf_counter() - started
+        networks.append(network)
+        tables.append(table)
     with strategy.scope():
-        model = build_network(
-            architecture, recipe, seed=training.seed, dtype=levers.precision
-        )
-        compile_classifier(
-            model,
+        model = finished_model(networks, recipe)
+    replicas = strategy.num_replicas_in_sync
+    history = (
+        tables[0]
+        if len(tables) == 1
+        else pd.concat(tables).groupby("epoch", as_index=False).mean()
+    )
+    return model, FitResult(history, seconds, fitted, recipe, levers, name, replicas)
+
+
+def _compiled(
+    architecture: Architecture,
+    recipe: Recipe,
+    seed: int,
+    strategy: tf.distribute.Strategy,
+    levers: Levers,
+    steps: int,
+) -> keras.Model:
+    """The network built from ``seed`` and compiled for ``steps`` steps per
+    epoch, in ``strategy``'s scope."""
+    with strategy.scope():
+        network = build_network(architecture, recipe, seed=seed, dtype=levers.precision)
+        return compile_classifier(
+            network,
             recipe,
             total_steps=steps * recipe.epochs,
             steps_per_execution=min(levers.steps_per_execution, steps),
             jit_compile=levers.jit_compile,
         )
-    _log_start(model, recipe, levers, name, strategy.num_replicas_in_sync)
-    y = targets(labels, wants_one_hot(model))
-    keras.utils.set_random_seed(training.seed)
-    started = time.perf_counter()
-    if name == "multi_worker":
-        # Keras 3's fit() fails under MultiWorkerMirroredStrategy
-        # (keras-team/keras#20585): TensorFlow's own custom loop instead.
-        table = fit_with_custom_loop(
-            model, strategy, images[:fitted], y[:fitted], recipe, training.seed
-        )
-    else:
-        table = _fit(model, images, y, fitted, recipe, training.seed, levers, callbacks)
-    seconds = time.perf_counter() - started
-    with strategy.scope():
-        model = finished_model(model, recipe)
-    replicas = strategy.num_replicas_in_sync
-    return model, FitResult(table, seconds, fitted, recipe, levers, name, replicas)
 
 
 def _fit(
@@ -186,21 +214,26 @@ def _log_start(
         )
 
 
-def finished_model(network: keras.Model, recipe: Recipe) -> keras.Model:
-    """The trained network as it is evaluated and saved: built of Keras' own
-    layers only (``layers.with_standard_layers``: the same weights, so any Keras
-    loads the file), and wrapped for test-time augmentation (flips, one-pixel
-    moves) when the recipe says so. Every later prediction, in this process or
-    another, comes from this model."""
-    standard = with_standard_layers(network)
+def finished_model(networks: list[keras.Model], recipe: Recipe) -> keras.Model:
+    """The trained networks as one model, as it is evaluated and saved: built
+    of Keras' own layers only (``layers.with_standard_layers``: the same
+    weights, so any Keras loads the file), and averaging the members' answers
+    and the test-time views (flips, one-pixel moves) when the recipe says so.
+    Every later prediction, in this process or another, comes from this model."""
+    standard = [with_standard_layers(network) for network in networks]
     views = recipe.flip_tta or recipe.shift_tta
-    if standard is network and not views:
-        return network
-    model = (
-        with_tta(standard, flip=recipe.flip_tta, shift=recipe.shift_tta)
-        if views
-        else standard
-    )
+    if len(networks) == 1 and not views:
+        if standard[0] is networks[0]:
+            return networks[0]
+        model = standard[0]
+    else:
+        name = networks[0].name
+        if len(networks) > 1:  # a model's layers need distinct names
+            for number, network in enumerate(standard, start=1):
+                network.name = f"{name}_{number}"
+        model = averaged(
+            standard, flip=recipe.flip_tta, shift=recipe.shift_tta, name=name
+        )
     compile_classifier(model, recipe, total_steps=1, steps_per_execution=1)
     # Its optimizer's slots exist before saving, so that loading the saved
     # model matches them (Keras warns "Skipping variable loading for

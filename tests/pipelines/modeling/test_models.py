@@ -9,13 +9,18 @@ from pydantic import ValidationError
 
 from fashion_mnist.networks import (
     NETWORKS,
+    averaged,
     build_classifier,
     build_network,
-    with_tta,
 )
 from fashion_mnist.recipes import LAB_RECIPE
 from fashion_mnist.recipes.compilation import wants_one_hot
-from fashion_mnist.training import AugmentationParams, ShapeParams, TrainingParams
+from fashion_mnist.training import (
+    AugmentationParams,
+    ShapeParams,
+    TrainingParams,
+    train_classifier,
+)
 
 
 def _kinds(model: keras.Model) -> list[str]:
@@ -187,7 +192,7 @@ def test_training_parameters_override_the_recipe_key_by_key():
 def test_flip_tta_predicts_the_mean_of_the_image_and_its_mirror():
     network = build_network("cnn", seed=0)
     images = np.random.default_rng(0).uniform(size=(4, 28, 28)).astype(np.float32)
-    tta = with_tta(network, flip=True)
+    tta = averaged(network, flip=True)
     expected = (network(images) + network(images[:, :, ::-1])) / 2
     np.testing.assert_allclose(tta(images), expected, rtol=1e-5, atol=1e-6)
     mirror = tta.get_layer("mirror")
@@ -222,10 +227,10 @@ def test_shift_tta_adds_the_image_moved_one_pixel_each_way():
         _moved(images, 0, 1)[0, 5, 0] == 0
         and _moved(images, 0, 1)[0, 5, 1] == images[0, 5, 0]
     )
-    shifted = with_tta(network, flip=False, shift=True)
+    shifted = averaged(network, flip=False, shift=True)
     expected = np.mean([network(view) for view in views], axis=0)
     np.testing.assert_allclose(shifted(images), expected, rtol=1e-5, atol=1e-6)
-    both = with_tta(network, flip=True, shift=True)
+    both = averaged(network, flip=True, shift=True)
     views += [view[:, :, ::-1] for view in views]
     expected = np.mean([network(view) for view in views], axis=0)
     np.testing.assert_allclose(both(images), expected, rtol=1e-5, atol=1e-6)
@@ -233,3 +238,44 @@ def test_shift_tta_adds_the_image_moved_one_pixel_each_way():
         layer for layer in both.layers if layer.name.startswith(("move_", "mirror"))
     ]
     assert len(fixed) == 5 and not any(layer.trainable for layer in fixed)
+
+
+def test_an_ensemble_predicts_the_mean_of_its_members_each_trained_alone():
+    """``members=2`` trains from seeds 5 and 6 what two runs with those seeds
+    train alone, and predicts (with the recipe's views) the mean of the two."""
+    rng = np.random.default_rng(2)
+    images = rng.uniform(size=(192, 28, 28)).astype(np.float32)
+    labels = rng.integers(0, 10, size=192).astype(np.uint8)
+    images[np.arange(192), labels, :] += 1.0  # separable: row `label` is bright
+    recipe = {"epochs": 2, "batch_size": 32, "flip_tta": True}
+    alone = [
+        train_classifier("mlp", images, labels, TrainingParams(**recipe, seed=seed))
+        for seed in (5, 6)
+    ]
+    ensemble, result = train_classifier(
+        "mlp", images, labels, TrainingParams(**recipe, seed=5, members=2)
+    )
+    assert [
+        layer.name for layer in ensemble.layers if isinstance(layer, keras.Model)
+    ] == [
+        "mlp_1",
+        "mlp_2",
+    ]
+    expected = np.mean([model.predict(images, verbose=0) for model, _ in alone], axis=0)
+    np.testing.assert_allclose(
+        ensemble.predict(images, verbose=0), expected, rtol=1e-4, atol=1e-5
+    )
+    assert not np.allclose(alone[0][0].predict(images, verbose=0), expected, atol=1e-3)
+    histories = [fit.history[["loss", "accuracy"]] for _, fit in alone]
+    np.testing.assert_allclose(
+        result.history[["loss", "accuracy"]],
+        (histories[0] + histories[1]) / 2,
+        rtol=1e-4,
+    )
+    assert result.samples_per_second * result.seconds == pytest.approx(192 * 2 * 2)
+
+
+@pytest.mark.parametrize("members", [0, 6])
+def test_members_outside_one_to_five_are_refused(members):
+    with pytest.raises(ValidationError, match="members"):
+        TrainingParams(members=members)
