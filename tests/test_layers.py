@@ -12,7 +12,8 @@ from fashion_mnist.layers import (
     uses_fused_layers,
     with_standard_layers,
 )
-from fashion_mnist.networks import averaged, build_network
+from fashion_mnist.networks import build_network
+from fashion_mnist.views import averaged
 
 
 def _pair(shape, dtype="float32", **kwargs):

@@ -12,7 +12,9 @@ import onnxruntime
 from kedro.framework.session import KedroSession
 
 from fashion_mnist.export import inference_network, to_onnx
-from fashion_mnist.networks import averaged, build_network
+from fashion_mnist.networks import build_network
+from fashion_mnist.training import ShapeParams, TrainingParams
+from fashion_mnist.views import averaged
 from fashion_mnist_classifier import CLASS_NAMES
 
 
@@ -93,7 +95,14 @@ def test_the_registered_model_carries_the_onnx_file(registered_project, tmp_path
 def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():
     keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     try:
-        network = averaged(build_network("cnn_bn", dtype="mixed_bfloat16"), flip=True)
+        # The default network, with residual stages: nested models export in
+        # float32 too.
+        residual = TrainingParams(
+            shape=ShapeParams(convolutions=2, residual=True)
+        ).recipe("cnn_bn")
+        network = averaged(
+            build_network("cnn_bn", residual, dtype="mixed_bfloat16"), flip=True
+        )
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
     model = to_onnx(network)

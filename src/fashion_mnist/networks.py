@@ -15,7 +15,8 @@ trained with by default (``recipes``).
   the slow, accurate preset.
 
 ``cnn_bn`` and ``vgg_bn`` are one family whose shape is in their recipe
-(``Recipe.width``, ``stages``, ``convolutions``, ``dense``, ``dropout``), so
+(``Recipe.width``, ``stages``, ``convolutions``, ``first_convolutions``,
+``residual``, ``dense``, ``dropout``), so
 ``training.shape`` and the tuning search can change it; ``mlp`` and ``cnn``
 keep the lab's fixed shapes.
 
@@ -29,12 +30,11 @@ stays float32 (softmax in 16 bits loses probability mass).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import keras
-import numpy as np
 
 from fashion_mnist.layers import FusedBatchNormalization
 from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe
@@ -88,17 +88,55 @@ def _dense_bn(units: int, dropout: float, dtype: str) -> list[L.Layer]:
     return [*layers, L.Dropout(dropout, dtype=dtype)]
 
 
+def _residual_stage(
+    name: str,
+    filters: int,
+    convolutions: int,
+    input_shape: tuple[int, int, int],
+    dtype: str,
+) -> keras.Model:
+    """A stage whose first convolution's output (after its ReLU) is added to
+    its last one's: a skip connection over the stage's other convolutions, as
+    in David Page's ResNet-9. A network is a ``Sequential`` list of layers, which
+    cannot branch, so the stage is a small functional model of standard layers
+    nested in it: the network still saves and loads with ``safe_mode``."""
+    inputs = keras.Input(shape=input_shape)
+    first = inputs
+    for layer in _conv_bn(filters, dtype):
+        first = layer(first)
+    last = first
+    for _ in range(convolutions - 1):
+        for layer in _conv_bn(filters, dtype):
+            last = layer(last)
+    outputs = L.Add(dtype=dtype)([first, last])
+    return keras.Model(inputs, outputs, name=name)
+
+
 def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     """The shape the recipe gives (``Recipe.width`` ... ``Recipe.dropout``):
     ``cnn_bn`` is three stages of one convolution, ``vgg_bn`` two of two."""
     layers: list[L.Layer] = []
+    height, width, channels = *IMAGE_SHAPE, 1  # what the stage takes
     for stage in range(recipe.stages):
         convolutions = recipe.convolutions
         if stage == 0 and recipe.first_convolutions is not None:
             convolutions = recipe.first_convolutions
-        for _ in range(convolutions):
-            layers += _conv_bn(recipe.width * 2**stage, dtype)
+        filters = recipe.width * 2**stage
+        if recipe.residual and convolutions > 1:
+            layers.append(
+                _residual_stage(
+                    f"stage_{stage + 1}",
+                    filters,
+                    convolutions,
+                    (height, width, channels),
+                    dtype,
+                )
+            )
+        else:
+            for _ in range(convolutions):
+                layers += _conv_bn(filters, dtype)
         layers.append(L.MaxPooling2D(dtype=dtype))
+        height, width, channels = height // 2, width // 2, filters
     return layers + _dense_bn(recipe.dense, recipe.dropout, dtype)
 
 
@@ -215,62 +253,6 @@ def build_network(
         ],
         name=architecture,
     )
-
-
-def _fixed_map(name: str, matrix: np.ndarray) -> L.Dense:
-    """A standard ``Dense`` layer on the last axis with a fixed 0/1 matrix
-    (exact, not trainable): a mirror or a one-pixel move that a saved model
-    keeps and ``safe_mode`` loads."""
-    layer = L.Dense(matrix.shape[1], use_bias=False, trainable=False, name=name)
-    layer.build((None, matrix.shape[0]))
-    layer.set_weights([matrix.astype("float32")])
-    return layer
-
-
-def _moved(images: keras.KerasTensor, axis: str, step: int) -> keras.KerasTensor:
-    """``images`` moved by ``step`` pixels along ``axis`` (width or height),
-    the pixels that come in black (0), as ``RandomTranslation`` fills them."""
-    size = IMAGE_SHAPE[1] if axis == "width" else IMAGE_SHAPE[0]
-    direction = "forward" if step > 0 else "back"
-    move = _fixed_map(f"move_{axis}_{direction}", np.eye(size, k=step))
-    if axis == "width":
-        return move(images)
-    swap = (2, 1)  # the height axis last, moved, and back
-    return L.Permute(swap)(move(L.Permute(swap)(images)))
-
-
-def averaged(
-    networks: keras.Model | Sequence[keras.Model],
-    *,
-    flip: bool,
-    shift: bool = False,
-    name: str | None = None,
-) -> keras.Model:
-    """One model predicting the mean of the outputs of ``networks`` (an
-    ensemble, if several) over several views of each image (test-time
-    augmentation): with ``shift``, the image and its copies moved by one pixel
-    left, right, up and down; with ``flip``, each of those and its mirror image
-    (for networks trained with flips). Several networks need distinct names;
-    the model is named ``name`` (the first network's name if not given).
-
-    Mirror and moves are standard ``Dense`` layers with fixed 0/1 matrices, so
-    the model still saves and loads with ``safe_mode``.
-    """
-    members = [networks] if isinstance(networks, keras.Model) else list(networks)
-    inputs = keras.Input(shape=IMAGE_SHAPE)
-    views = [inputs]
-    if shift:
-        views += [
-            _moved(inputs, axis, step)
-            for axis in ("width", "height")
-            for step in (1, -1)
-        ]
-    if flip:
-        mirror = _fixed_map("mirror", np.fliplr(np.eye(IMAGE_SHAPE[1])))
-        views += [mirror(view) for view in views]
-    answers = [member(view) for member in members for view in views]
-    outputs = L.Average(name="tta", dtype="float32")(answers)
-    return keras.Model(inputs, outputs, name=name or members[0].name)
 
 
 def build_classifier(

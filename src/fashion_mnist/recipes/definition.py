@@ -94,7 +94,8 @@ class Recipe(BaseModel):
     )
     # The shape of the batch-normalised convolution networks (cnn_bn, vgg_bn):
     # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU;
-    # the first stage `first_convolutions` if given), `width` filters in the
+    # the first stage `first_convolutions` if given; with `residual`, a skip
+    # connection over each stage), `width` filters in the
     # first stage, doubled at each next one, a 2x2 max pooling after each
     # stage, then a dense layer and dropout.
     width: int | None = _shape(
@@ -114,6 +115,12 @@ class Recipe(BaseModel):
         optional=True,
         ge=1,
         le=4,
+    )
+    residual: bool | None = _shape(
+        "add each stage's first convolution's output to its last one's (a skip "
+        "connection over the stage; a stage of one convolution has none; None: "
+        "no skips)",
+        optional=True,
     )
     dense: int | None = _shape(
         "units of the dense layer before the output (0: none)", ge=0, le=2048

@@ -23,10 +23,11 @@ import tensorflow as tf
 from fashion_mnist.cost import describe_cost
 from fashion_mnist.distribution import make_strategy
 from fashion_mnist.layers import with_standard_layers
-from fashion_mnist.networks import Architecture, averaged, build_network
+from fashion_mnist.networks import Architecture, build_network
 from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe
 from fashion_mnist.recipes.compilation import compile_classifier, wants_one_hot
+from fashion_mnist.views import averaged
 
 from .custom_loop import fit_with_custom_loop
 from .data import targets, training_dataset

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from fashion_mnist.networks import (
     NETWORKS,
-    averaged,
     build_classifier,
     build_network,
 )
@@ -21,6 +20,7 @@ from fashion_mnist.training import (
     TrainingParams,
     train_classifier,
 )
+from fashion_mnist.views import averaged
 
 
 def _kinds(model: keras.Model) -> list[str]:
@@ -125,6 +125,51 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
         LAB_RECIPE.changed(first_convolutions=1)
     with pytest.raises(ValueError, match="mlp's shape is fixed"):
         TrainingParams(shape=ShapeParams(first_convolutions=1)).recipe("mlp")
+
+
+def test_residual_stages_add_their_first_convolution_to_their_last():
+    recipe = TrainingParams(
+        shape=ShapeParams(width=4, stages=2, convolutions=3, residual=True)
+    ).recipe("vgg_bn")
+    model = build_network("vgg_bn", recipe, seed=3)
+    plain = build_network("vgg_bn", recipe.changed(residual=None), seed=3)
+    stages = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    assert [stage.name for stage in stages] == ["stage_1", "stage_2"]
+    assert [_filters(stage) for stage in stages] == [[4, 4, 4], [8, 8, 8]]
+    # A skip has no weights: the same parameters, in the same order.
+    assert model.count_params() == plain.count_params()
+    plain.set_weights(model.get_weights())
+
+    stage = stages[1]
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(2, 14, 14, 4)).astype("float32")
+    inner = [
+        layer
+        for layer in stage.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    assert type(inner[-1]).__name__ == "Add"
+    blocks = [inner[i : i + 3] for i in range(0, 9, 3)]  # conv, batch norm, ReLU
+    first = features
+    for layer in blocks[0]:
+        first = layer(first, training=False)
+    last = first
+    for block in blocks[1:]:
+        for layer in block:
+            last = layer(last, training=False)
+    np.testing.assert_allclose(
+        stage(features, training=False), first + last, rtol=1e-5, atol=1e-5
+    )
+    images = rng.uniform(0, 1, size=(4, 28, 28)).astype("float32")
+    assert not np.allclose(
+        model.predict(images, verbose=0), plain.predict(images, verbose=0)
+    )
+
+    # A stage of one convolution has nothing to skip over.
+    single = TrainingParams(shape=ShapeParams(residual=True)).recipe("cnn_bn")
+    assert _kinds(build_network("cnn_bn", single)) == _kinds(build_network("cnn_bn"))
+    with pytest.raises(ValueError, match="refine a network shape"):
+        LAB_RECIPE.changed(residual=True)
 
 
 def test_a_fixed_shape_refuses_the_shape_fields():
