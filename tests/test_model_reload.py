@@ -37,8 +37,9 @@ def test_every_network_as_trained_loads_without_the_project(tmp_path, images):
     """Each architecture as ``train_classifier`` returns it (batch norm trained
     on the fused layer, flip test-time augmentation, the project's levers), an
     ensemble of two with residual stages (nested functional models), and an
-    ensemble of two over every test-time view (flips and one-pixel moves). One process reloads them all (a TensorFlow start
-    each would cost more than the reloads)."""
+    ensemble of two over every test-time view (flips and one-pixel moves). One
+    process reloads them all (a TensorFlow start each would cost more than the
+    reloads)."""
     labels = np.random.default_rng(1).integers(0, 10, size=64).astype(np.uint8)
     np.save(tmp_path / "images.npy", images)
     expected, paths = {}, []

@@ -95,8 +95,8 @@ def test_the_registered_model_carries_the_onnx_file(registered_project, tmp_path
 def test_a_network_trained_in_bfloat16_exports_in_float32_without_augmentation():
     keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     try:
-        # The default network, with residual stages: nested models export in
-        # float32 too.
+        # The default network with two convolutions per stage and residual
+        # stages: nested models export in float32 too.
         residual = TrainingParams(
             shape=ShapeParams(convolutions=2, residual=True)
         ).recipe("cnn_bn")

@@ -116,7 +116,7 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     """The shape the recipe gives (``Recipe.width`` ... ``Recipe.dropout``):
     ``cnn_bn`` is three stages of one convolution, ``vgg_bn`` two of two."""
     layers: list[L.Layer] = []
-    height, width, channels = *IMAGE_SHAPE, 1  # what the stage takes
+    stage_input = (*IMAGE_SHAPE, 1)  # the shape of what the stage takes
     for stage in range(recipe.stages):
         convolutions = recipe.convolutions
         if stage == 0 and recipe.first_convolutions is not None:
@@ -128,7 +128,7 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
                     f"stage_{stage + 1}",
                     filters,
                     convolutions,
-                    (height, width, channels),
+                    stage_input,
                     dtype,
                 )
             )
@@ -136,7 +136,7 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
             for _ in range(convolutions):
                 layers += _conv_bn(filters, dtype)
         layers.append(L.MaxPooling2D(dtype=dtype))
-        height, width, channels = height // 2, width // 2, filters
+        stage_input = (stage_input[0] // 2, stage_input[1] // 2, filters)
     return layers + _dense_bn(recipe.dense, recipe.dropout, dtype)
 
 
