@@ -35,7 +35,7 @@ def test_a_variant_is_the_training_section_it_names():
         False,
         True,
     )
-    assert recipe.stages == 3  # the rest is the architecture's own
+    assert recipe.convolutions == 2  # the rest is the architecture's own
     assert ablate.overrides("") == {}
 
 

@@ -52,11 +52,12 @@ def test_cnn_augmented_adds_flips_to_the_same_two_convolutions():
     assert trainable == plain.count_params() == 225_034
 
 
-def test_the_default_has_three_convolutions_with_fused_batch_norm():
+def test_the_default_has_two_narrow_stages_of_two_convolutions_with_fused_batch_norm():
     model = build_network("cnn_bn")
     kinds = _kinds(model)
-    assert kinds.count("Conv2D") == 3 and kinds.count("MaxPooling2D") == 3
-    assert kinds.count("FusedBatchNormalization") == 4  # 3 convolutions, 1 dense
+    assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
+    assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
+    assert _filters(model) == [16, 16, 32, 32]
     momenta = {
         layer.momentum
         for layer in model.layers
@@ -65,7 +66,11 @@ def test_the_default_has_three_convolutions_with_fused_batch_norm():
     assert momenta == {0.9}  # short runs predict with settled running averages
     assert kinds[:2] == ["Reshape", "RandomFlip"]
     assert "RandomTranslation" not in kinds
-    assert model.count_params() == 242_602
+    # By hand: 3x3x1x16 + 3x3x16x16 + 3x3x16x32 + 3x3x32x32 (no biases), 4 x
+    # (16 + 16 + 32 + 32) batch norm, 7x7x32x128 + 4x128, (128 + 1) x 10.
+    assert model.count_params() == 144 + 2304 + 4608 + 9216 + 384 + 201_216 + 1290
+    recipe = NETWORKS["cnn_bn"].recipe
+    assert (recipe.epochs, recipe.learning_rate) == (8, 0.02)
 
 
 def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
@@ -105,20 +110,23 @@ def test_the_shape_fields_build_the_stages_they_say():
     # By hand: 3x3x1x8 + 4x8 (batch norm) + 3x3x8x16 + 4x16 + (7x7x16 + 1) x 10.
     assert model.count_params() == 72 + 32 + 1152 + 64 + 7850
     # One field changed, the rest the architecture's own.
-    wider = TrainingParams(shape=ShapeParams(width=16)).recipe("vgg_bn")
-    assert _filters(build_network("vgg_bn", wider)) == [16, 16, 32, 32]
-    assert _filters(build_network("cnn_bn")) == [32, 64, 128]
+    narrower = TrainingParams(shape=ShapeParams(width=16)).recipe("vgg_bn")
+    assert _filters(build_network("vgg_bn", narrower)) == [16, 16, 32, 32]
+    assert narrower.dense == 256
+    wider = TrainingParams(shape=ShapeParams(width=32)).recipe("cnn_bn")
+    assert _filters(build_network("cnn_bn", wider)) == [32, 32, 64, 64]
+    assert (wider.dense, wider.epochs) == (128, 8)
 
 
 def test_the_first_stage_can_have_its_own_number_of_convolutions():
     one_then_two = TrainingParams(
-        shape=ShapeParams(width=8, convolutions=2, first_convolutions=1)
+        shape=ShapeParams(width=8, stages=3, convolutions=2, first_convolutions=1)
     ).recipe("cnn_bn")
     assert _filters(build_network("cnn_bn", one_then_two)) == [8, 16, 16, 32, 32]
-    three_then_one = TrainingParams(shape=ShapeParams(first_convolutions=3)).recipe(
+    three_then_two = TrainingParams(shape=ShapeParams(first_convolutions=3)).recipe(
         "cnn_bn"
     )
-    assert _filters(build_network("cnn_bn", three_then_one)) == [32, 32, 32, 64, 128]
+    assert _filters(build_network("cnn_bn", three_then_two)) == [16, 16, 16, 32, 32]
     # Left out, the first stage has as many as the others.
     assert _filters(build_network("vgg_bn")) == [32, 32, 64, 64]
     with pytest.raises(ValueError, match="refine a network shape"):
@@ -166,8 +174,11 @@ def test_residual_stages_add_their_first_convolution_to_their_last():
     )
 
     # A stage of one convolution has nothing to skip over.
-    single = TrainingParams(shape=ShapeParams(residual=True)).recipe("cnn_bn")
-    assert _kinds(build_network("cnn_bn", single)) == _kinds(build_network("cnn_bn"))
+    single = ShapeParams(convolutions=1)
+    skipping = TrainingParams(shape=single.model_copy(update={"residual": True}))
+    assert _kinds(build_network("cnn_bn", skipping.recipe("cnn_bn"))) == _kinds(
+        build_network("cnn_bn", TrainingParams(shape=single).recipe("cnn_bn"))
+    )
     with pytest.raises(ValueError, match="refine a network shape"):
         LAB_RECIPE.changed(residual=True)
 

@@ -104,14 +104,14 @@ def test_a_trial_may_change_the_networks_shape():
     tuning = TuningParams(
         search_space={"width": {"choices": [16, 48]}, "stages": {"low": 2, "high": 3}}
     )
-    settings = trial_settings(training, {"width": 48, "stages": 2}, tuning)
-    assert (settings.shape.width, settings.shape.stages) == (48, 2)
+    settings = trial_settings(training, {"width": 48, "stages": 3}, tuning)
+    assert (settings.shape.width, settings.shape.stages) == (48, 3)
     assert settings.shape.dropout == 0.2  # from the training section
     recipe = settings.recipe("cnn_bn")
-    assert (recipe.width, recipe.stages, recipe.convolutions) == (48, 2, 1)
+    assert (recipe.width, recipe.stages, recipe.convolutions) == (48, 3, 2)
     network = build_network("cnn_bn", recipe)
     filters = [layer.filters for layer in network.layers if hasattr(layer, "filters")]
-    assert filters == [48, 96]
+    assert filters == [48, 48, 96, 96, 192, 192]
     # The recommendation names each key where the modeling parameters have it.
     assert _params_argument("cnn_bn", {"width": 48, "learning_rate": 0.002}) == (
         "model.architecture=cnn_bn,training.learning_rate=0.002,training.shape.width=48"
