@@ -174,10 +174,10 @@ def test_residual_stages_add_their_first_convolution_to_their_last():
     )
 
     # A stage of one convolution has nothing to skip over.
-    single = ShapeParams(convolutions=1)
-    skipping = TrainingParams(shape=single.model_copy(update={"residual": True}))
-    assert _kinds(build_network("cnn_bn", skipping.recipe("cnn_bn"))) == _kinds(
-        build_network("cnn_bn", TrainingParams(shape=single).recipe("cnn_bn"))
+    single = TrainingParams(shape=ShapeParams(convolutions=1)).recipe("cnn_bn")
+    skipping = single.changed(residual=True)
+    assert _kinds(build_network("cnn_bn", skipping)) == _kinds(
+        build_network("cnn_bn", single)
     )
     with pytest.raises(ValueError, match="refine a network shape"):
         LAB_RECIPE.changed(residual=True)
