@@ -113,9 +113,8 @@ def _residual_stage(
 
 
 def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
-    """The shape the recipe gives (``Recipe.width`` ... ``Recipe.dropout``):
-    ``cnn_bn`` and ``vgg_bn`` are both two stages of two convolutions, whose
-    first stage is 16 and 32 filters wide."""
+    """The shape the recipe gives (``Recipe.width`` ... ``Recipe.dropout``;
+    ``cnn_bn``'s and ``vgg_bn``'s own are in ``NETWORKS``)."""
     layers: list[L.Layer] = []
     stage_input = (*IMAGE_SHAPE, 1)  # the shape of what the stage takes
     for stage in range(recipe.stages):
