@@ -26,12 +26,20 @@ def training_dataset(
     drop_remainder: bool = False,
 ) -> tf.data.Dataset:
     """(images, labels) batches, in a new seeded order every epoch, with the
-    next batch prepared while the current one trains."""
+    next batch prepared while the current one trains.
+
+    tf.data's autotuning is off: with it, releasing an epoch's iterator
+    sometimes stalls the next epoch's start for seconds while neither core
+    works (measured: docs/speed.md, "Stalled epochs"). The batches and their
+    order are the same either way."""
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if cache:
         dataset = dataset.cache()
+    options = tf.data.Options()
+    options.autotune.enabled = False
     return (
         dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size, drop_remainder=drop_remainder)
         .prefetch(tf.data.AUTOTUNE)
+        .with_options(options)
     )
