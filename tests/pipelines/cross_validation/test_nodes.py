@@ -183,6 +183,22 @@ def test_box_plot_has_a_box_and_a_marked_mean_per_architecture():
     assert axis.get_title() == "5-fold cross-validation on the training images"
 
 
+def test_the_time_plot_labels_its_axis_when_the_times_are_close():
+    # Folds of 62-82 s: a log axis would show no label between 1 and 2 minutes.
+    scores = SCORES.assign(training_seconds=[62, 63, 64, 63, 65] + [80, 81, 82, 80, 81] + [64] * 5)
+    figure = plot_accuracy_against_time(scores, summarize_folds(scores))
+    axis = figure.axes[0]
+    figure.draw_without_rendering()
+    low, high = axis.get_xlim()
+    labelled = [
+        tick.get_loc()
+        for tick in axis.xaxis.get_major_ticks()
+        if tick.label1.get_text() and low <= tick.get_loc() <= high
+    ]
+    assert axis.get_xscale() == "linear"
+    assert len(labelled) >= 3
+
+
 def test_the_time_plot_puts_each_architecture_at_its_minutes_and_accuracy():
     scores = SCORES.assign(
         training_seconds=[30, 24, 27, 33, 36]  # mlp: median 30 s, 0.4 to 0.6 min

@@ -238,12 +238,15 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
             xytext=(6, 6),
             fontsize=9,
         )
-    axis.set_xscale("log")  # the networks' costs span decades
-    # Labels at 1, 2 and 5 times each power of ten: every minor tick labelled
-    # crowds them where the decades are narrow.
-    axis.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axis.xaxis.set_major_formatter(ScalarFormatter())
-    axis.xaxis.set_minor_formatter(NullFormatter())
+    if minutes["max"].max() > 5 * minutes["min"].min():
+        axis.set_xscale("log")  # the networks' costs span decades
+        # Labels at 1, 2 and 5 times each power of ten: every minor tick
+        # labelled crowds them where the decades are narrow.
+        axis.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+        axis.xaxis.set_minor_formatter(NullFormatter())
+    # else a linear axis: points within a few minutes of each other would sit
+    # between two of the log axis' labels, with none to read them by.
     axis.set_xlabel("training minutes per fold (median; bars: quickest and slowest)")
     count = folds["fold"].nunique()
     axis.set_ylabel(f"accuracy on the held-out fold (mean \u00b1 std, {count} folds)")
