@@ -185,7 +185,9 @@ def test_box_plot_has_a_box_and_a_marked_mean_per_architecture():
 
 def test_the_time_plot_labels_its_axis_when_the_times_are_close():
     # Folds of 62-82 s: a log axis would show no label between 1 and 2 minutes.
-    scores = SCORES.assign(training_seconds=[62, 63, 64, 63, 65] + [80, 81, 82, 80, 81] + [64] * 5)
+    scores = SCORES.assign(
+        training_seconds=[62, 63, 64, 63, 65] + [80, 81, 82, 80, 81] + [64] * 5
+    )
     figure = plot_accuracy_against_time(scores, summarize_folds(scores))
     axis = figure.axes[0]
     figure.draw_without_rendering()
