@@ -169,7 +169,7 @@ NETWORKS: dict[str, Network] = {
             stages=2,
             convolutions=2,
             dense=128,
-            dropout=0.3,
+            dropout=0.1,
         ),
         convolutional=True,
     ),
