@@ -31,14 +31,11 @@ def test_default_run_on_full_data_reaches_the_target_test_accuracy(trained_proje
     assert metrics["architecture"] == "cnn_bn"
     assert (metrics["epochs"], metrics["batch_size"]) == (8, 128)
     assert metrics["training_samples"] == 60_000 and metrics["test_samples"] == 10_000
-    # Seed 42 measured 0.9408 (Intel Xeon with AMX, bfloat16) and 0.9399 (the
-    # same CPU in float32); seeds 1 and 2 0.9386 and 0.9371. Not yet measured on
-    # the AMD EPYCs, where the earlier default scored 0.3 points below the Xeon
-    # (0.9333 with AVX512_BF16) and 0.05 below (0.9363, AVX2 only, float32):
-    # CPU numerics have moved a seed's score by 0.4 points, and seeds differ by 0.4.
-    # 0.925 leaves 1.2 points below the lowest measured, room for both, so
-    # only a real loss of accuracy fails here.
-    assert metrics["test_accuracy"] >= 0.925
+    # The seeds and CPU kinds measured so far are in docs/modeling.md (Results);
+    # the threshold leaves about a point below the lowest of them for a CPU kind
+    # not yet measured (the numerics of two kinds have moved one seed's score by
+    # 0.4 points), so only a real loss of accuracy fails here.
+    assert metrics["test_accuracy"] >= 0.930
     assert len(metrics["per_class"]) == 10
     for name in ("predictions.png", "confusion_matrix.png", "training_curves.png"):
         with Image.open(reports / name) as image:
