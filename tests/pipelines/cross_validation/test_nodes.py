@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -199,6 +200,24 @@ def test_the_time_plot_labels_its_axis_when_the_times_are_close():
     ]
     assert axis.get_xscale() == "linear"
     assert len(labelled) >= 3
+
+
+def test_the_time_plot_keeps_the_labels_of_close_points_apart():
+    # cnn and twin a second and 0.0002 apart: their labels would overlap.
+    scores = SCORES.assign(
+        training_seconds=[30] * 5 + [60] * 5 + [61] * 5,
+        accuracy=list(SCORES["accuracy"][:5]) + [0.9116] * 5 + [0.9118] * 5,
+    )
+    figure = plot_accuracy_against_time(scores, summarize_folds(scores))
+    figure.draw_without_rendering()
+    boxes = [text.get_window_extent() for text in figure.axes[0].texts]
+    assert len(boxes) == 3
+    for first, second in itertools.combinations(boxes, 2):
+        assert not first.overlaps(second)
+    # The higher point's label stays where labels go; the lower one moves.
+    offsets = {text.get_text(): text.get_position() for text in figure.axes[0].texts}
+    assert offsets["twin 0.9118"] == (6, 6)
+    assert offsets["cnn 0.9116"][1] < 6
 
 
 def test_the_time_plot_puts_each_architecture_at_its_minutes_and_accuracy():

@@ -218,6 +218,7 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
     )
     figure = Figure(figsize=(8, 5), layout="constrained")
     axis = figure.subplots()
+    labels = []
     for name, time_spread in minutes.iterrows():
         mean, spread = summary.loc[name, "mean"], summary.loc[name, "std"]
         axis.errorbar(
@@ -231,12 +232,14 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
             fmt="o",
             capsize=3,
         )
-        axis.annotate(
-            f"{name} {mean:.4f}",
-            (time_spread["median"], mean),
-            textcoords="offset points",
-            xytext=(6, 6),
-            fontsize=9,
+        labels.append(
+            axis.annotate(
+                f"{name} {mean:.4f}",
+                (time_spread["median"], mean),
+                textcoords="offset points",
+                xytext=(6, 6),
+                fontsize=9,
+            )
         )
     if minutes["max"].max() > 5 * minutes["min"].min():
         axis.set_xscale("log")  # the networks' costs span decades
@@ -252,7 +255,26 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
     axis.set_ylabel(f"accuracy on the held-out fold (mean \u00b1 std, {count} folds)")
     axis.set_title("Accuracy against training time on this machine")
     axis.grid(alpha=0.3, which="both")
+    _keep_labels_apart(figure, labels)
     return figure
+
+
+def _keep_labels_apart(figure: Figure, labels: list) -> None:
+    """Move a point's label down until it overlaps no label above it: a
+    network and its variant often sit at nearly the same minutes and accuracy.
+    (Written here because matplotlib has no overlap avoidance for annotations,
+    and the one library that does, adjustText, would be a dependency for
+    this alone.)"""
+    figure.draw_without_rendering()  # lays the figure out: boxes in pixels
+    points_per_pixel = 72 / figure.dpi
+    placed = []
+    for label in sorted(labels, key=lambda label: -label.xy[1]):  # top first
+        box = label.get_window_extent()
+        while any(box.overlaps(other) for other in placed):
+            x, y = label.get_position()  # the offset from the point, in points
+            label.set_position((x, y - (box.height + 2) * points_per_pixel))
+            box = label.get_window_extent()
+        placed.append(box)
 
 
 def collect_tracked_metrics(folds: pd.DataFrame, summary: pd.DataFrame) -> History:
