@@ -14,6 +14,7 @@ from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
 from fashion_mnist.metric_history import History, metric_history, single_values
+from fashion_mnist.plotting import keep_labels_apart
 from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
 
 from .params import CrossValidationParams
@@ -255,26 +256,8 @@ def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Fi
     axis.set_ylabel(f"accuracy on the held-out fold (mean \u00b1 std, {count} folds)")
     axis.set_title("Accuracy against training time on this machine")
     axis.grid(alpha=0.3, which="both")
-    _keep_labels_apart(figure, labels)
+    keep_labels_apart(figure, labels)
     return figure
-
-
-def _keep_labels_apart(figure: Figure, labels: list) -> None:
-    """Move a point's label down until it overlaps no label above it: a
-    network and its variant often sit at nearly the same minutes and accuracy.
-    (Written here because matplotlib has no overlap avoidance for annotations,
-    and the one library that does, adjustText, would be a dependency for
-    this alone.)"""
-    figure.draw_without_rendering()  # lays the figure out: boxes in pixels
-    points_per_pixel = 72 / figure.dpi
-    placed = []
-    for label in sorted(labels, key=lambda label: -label.xy[1]):  # top first
-        box = label.get_window_extent()
-        while any(box.overlaps(other) for other in placed):
-            x, y = label.get_position()  # the offset from the point, in points
-            label.set_position((x, y - (box.height + 2) * points_per_pixel))
-            box = label.get_window_extent()
-        placed.append(box)
 
 
 def collect_tracked_metrics(folds: pd.DataFrame, summary: pd.DataFrame) -> History:
