@@ -289,17 +289,21 @@ def test_every_architecture_is_trained_and_scored_on_the_same_folds(
         ("cnn", 1),
         ("cnn", 2),
     ]
-    # Fold k: both networks learnt from the same images and were scored on the
-    # same others, which are exactly the images assign_folds put in fold k.
+    # The folds are the outer loop (the networks alternate), and fold k: both
+    # networks learnt from the same images and were scored on the same others,
+    # which are exactly the images assign_folds put in fold k.
     for fold in (0, 1):
-        mlp, cnn = trained[fold], trained[2 + fold]
+        mlp, cnn = trained[2 * fold], trained[2 * fold + 1]
         assert (mlp[0], cnn[0]) == ("mlp", "cnn")
         assert mlp[1] == cnn[1] == images[folds != fold].tobytes()
-        assert scored[fold][0] == scored[2 + fold][0] == images[folds == fold].tobytes()
-    assert trained[0][1] != trained[1][1]
-    for row, (_, _, model), (_, held_images, held_labels) in zip(
-        table.itertuples(), trained, scored, strict=True
-    ):
+        held = images[folds == fold].tobytes()
+        assert scored[2 * fold][0] == scored[2 * fold + 1][0] == held
+    assert trained[0][1] != trained[2][1]
+    # The table is grouped by network: run order mlp 1, cnn 1, mlp 2, cnn 2.
+    run_of_row = [0, 2, 1, 3]
+    for row, run in zip(table.itertuples(), run_of_row, strict=True):
+        model = trained[run][2]
+        _, held_images, held_labels = scored[run]
         counted = np.mean(
             model.predict(held_images, verbose=0).argmax(axis=1) == held_labels
         )
@@ -310,8 +314,8 @@ def test_every_architecture_is_trained_and_scored_on_the_same_folds(
     )
     assert progress == [
         ("1", "mlp", "1"),
-        ("2", "mlp", "2"),
-        ("3", "cnn", "1"),
+        ("2", "cnn", "1"),
+        ("3", "mlp", "2"),
         ("4", "cnn", "2"),
     ]
     assert re.search(r"mlp: [01]\.\d{4} \u00b1 0\.\d{4} \(2 folds\)", caplog.text)
@@ -412,6 +416,6 @@ def test_a_variant_is_trained_with_its_settings_and_reported_under_its_name(
     table = cross_validate(images, labels, folds, params, TrainingParams())
 
     assert list(table["architecture"]) == ["mlp", "mlp", "mlp_sgd", "mlp_sgd"]
-    assert [(a, o) for a, o, _ in trained] == [("mlp", None)] * 2 + [("mlp", "sgd")] * 2
-    assert [kind.__name__ for _, _, kind in trained] == ["Adam", "Adam", "SGD", "SGD"]
+    assert [(a, o) for a, o, _ in trained] == [("mlp", None), ("mlp", "sgd")] * 2
+    assert [kind.__name__ for _, _, kind in trained] == ["Adam", "SGD", "Adam", "SGD"]
     assert list(summarize_folds(table)["architecture"]) == ["mlp", "mlp_sgd"]

@@ -74,13 +74,19 @@ def cross_validate(
     it (``training``, a variant's keys, and ``epochs`` / ``batch_size`` from
     ``cross_validation`` where given).
 
+    The folds are the outer loop: every network trains on fold 1, then every
+    one on fold 2, and so on, so their training times alternate run against run
+    (a machine that drifts over an hour shifts them all alike), and a run
+    stopped early has whole folds for every network in its log.
+
     Returns:
-        One row per architecture (or variant, by its name) and fold: accuracy and
-        loss on the held-out fold, and the training seconds.
+        One row per architecture (or variant, by its name) and fold, grouped by
+        network in the plan's order: accuracy and loss on the held-out fold, and
+        the training seconds.
     """
     plan = cross_validation.plan(training)
     count = cross_validation.folds
-    runs = list(itertools.product(plan, range(count)))
+    runs = [(entry, fold) for fold in range(count) for entry in plan]
     rows = []
     for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
         started = time.perf_counter()
@@ -98,7 +104,12 @@ def cross_validate(
             rows[-1]["accuracy"],
             time.perf_counter() - started,
         )
-    table = pd.DataFrame(rows)
+    order = {name: position for position, (name, _, _) in enumerate(plan)}
+    table = (
+        pd.DataFrame(rows)
+        .sort_values(["architecture", "fold"], key=_by(order), kind="stable")
+        .reset_index(drop=True)
+    )
     for row in summarize_folds(table).itertuples():
         logger.info(
             "%s: %.4f \u00b1 %.4f (%d folds)",
@@ -108,6 +119,11 @@ def cross_validate(
             row.n,
         )
     return table
+
+
+def _by(order: dict[str, int]):
+    """A ``sort_values`` key: networks in the plan's order, folds by number."""
+    return lambda column: column.map(order) if column.name == "architecture" else column
 
 
 def _one_fold(
