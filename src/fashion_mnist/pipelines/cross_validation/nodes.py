@@ -87,13 +87,11 @@ def cross_validate(
     plan = cross_validation.plan(training)
     count = cross_validation.folds
     runs = [(entry, fold) for fold in range(count) for entry in plan]
-    rows = []
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name, _, _ in plan}
     for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
         started = time.perf_counter()
-        rows.append(
-            {"architecture": name}
-            | _one_fold(architecture, fold, images, labels, folds, settings)
-        )
+        row = _one_fold(architecture, fold, images, labels, folds, settings)
+        rows[name].append({"architecture": name} | row)
         logger.info(
             "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
             number,
@@ -101,15 +99,10 @@ def cross_validate(
             name,
             fold + 1,
             count,
-            rows[-1]["accuracy"],
+            row["accuracy"],
             time.perf_counter() - started,
         )
-    order = {name: position for position, (name, _, _) in enumerate(plan)}
-    table = (
-        pd.DataFrame(rows)
-        .sort_values(["architecture", "fold"], key=_by(order), kind="stable")
-        .reset_index(drop=True)
-    )
+    table = pd.DataFrame([row for network in rows.values() for row in network])
     for row in summarize_folds(table).itertuples():
         logger.info(
             "%s: %.4f \u00b1 %.4f (%d folds)",
@@ -119,11 +112,6 @@ def cross_validate(
             row.n,
         )
     return table
-
-
-def _by(order: dict[str, int]):
-    """A ``sort_values`` key: networks in the plan's order, folds by number."""
-    return lambda column: column.map(order) if column.name == "architecture" else column
 
 
 def _one_fold(
