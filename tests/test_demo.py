@@ -28,28 +28,39 @@ def demo(tmp_path_factory, registered_project):
     root = tmp_path_factory.mktemp("demo")
     port = free_port()
     log = root / "demo.log"
+    temporary = root / "tmp"
+    temporary.mkdir()
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "fashion_mnist.demo", "--port", str(port)],
             cwd=registered_project,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=_project_store_env(),
+            env=_project_store_env(temporary),
             **NEW_GROUP,
         )
         url = f"http://127.0.0.1:{port}/"
         try:
             wait_until_serving(url, process, log, timeout=300)
+            assert _examples_folders(temporary), "the page's examples are written"
             yield registered_project, url
         finally:
-            stop_group(process)
+            stop_group(process)  # SIGTERM, as a service manager stops it
+    # Stopped, the page leaves nothing of its own behind.
+    assert process.returncode == 0, log.read_text()[-3000:]
+    assert _examples_folders(temporary) == []
 
 
-def _project_store_env() -> dict[str, str]:
+def _examples_folders(temporary) -> list:
+    return sorted(temporary.glob("fashion-mnist-demo-*"))
+
+
+def _project_store_env(temporary) -> dict[str, str]:
     """This environment, with the page reading the project's own MLflow store
-    (``mlflow.set_tracking_uri`` in another test sets MLFLOW_TRACKING_URI)."""
+    (``mlflow.set_tracking_uri`` in another test sets MLFLOW_TRACKING_URI) and
+    making its temporary files in ``temporary``."""
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    return env | {"GRADIO_ANALYTICS_ENABLED": "False"}
+    return env | {"GRADIO_ANALYTICS_ENABLED": "False", "TMPDIR": str(temporary)}
 
 
 def _expected(project) -> pd.DataFrame:
@@ -184,7 +195,7 @@ def test_a_person_uploads_a_photo_in_a_real_browser(demo, tmp_path):
             browser.close()
 
 
-def test_without_a_registered_model_the_demo_says_how_to_train_one(project):
+def test_without_a_registered_model_the_demo_says_how_to_train_one(project, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "fashion_mnist.demo", "--port", str(free_port())],
         cwd=project,
@@ -192,7 +203,7 @@ def test_without_a_registered_model_the_demo_says_how_to_train_one(project):
         text=True,
         timeout=300,
         check=False,
-        env=_project_store_env(),
+        env=_project_store_env(tmp_path),
     )
     assert result.returncode == 2, result.stderr[-2000:]
     assert (
@@ -201,3 +212,4 @@ def test_without_a_registered_model_the_demo_says_how_to_train_one(project):
     )
     assert "make run" in result.stderr
     assert "Traceback" not in result.stderr
+    assert _examples_folders(tmp_path) == []  # the examples' folder went too

@@ -8,12 +8,16 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.distribution import DistributionParams, is_chief, is_helper_worker
+from fashion_mnist.hooks import HelperWorkerHooks
 from tests.helpers import NEW_GROUP, free_port, kedro_run, stop_group
 
 QUICK = (
@@ -121,6 +125,44 @@ TWO_WORKERS = {"worker": 2}
 CHIEF_AND_TWO_WORKERS = {"chief": 1, "worker": 2}
 
 
+def _worker(index: int) -> str:
+    return json.dumps(
+        {
+            "cluster": {"worker": ["a:1", "b:2"]},
+            "task": {"type": "worker", "index": index},
+        }
+    )
+
+
+@pytest.mark.parametrize("ending", ["after_pipeline_run", "on_pipeline_error"])
+def test_a_helper_workers_folder_is_removed_when_its_run_ends(
+    monkeypatch, tmp_path, ending
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    metrics = {"type": "json.JSONDataset", "filepath": "data/08_reporting/m.json"}
+    params = {"training": {"distribution": {"strategy": "multi_worker"}}}
+    # Worker 0, the chief, writes into the project: nothing moved, nothing made.
+    monkeypatch.setenv("TF_CONFIG", _worker(0))
+    chief = SimpleNamespace(params=params, config_loader={"catalog": {"m": metrics}})
+    HelperWorkerHooks().after_context_created(chief)
+    assert chief.config_loader["catalog"]["m"] == metrics
+    assert list(tmp_path.iterdir()) == []
+    # Worker 1 writes into a folder of its own...
+    monkeypatch.setenv("TF_CONFIG", _worker(1))
+    helper = SimpleNamespace(params=params, config_loader={"catalog": {"m": metrics}})
+    hooks = HelperWorkerHooks()
+    hooks.after_context_created(helper)
+    written = Path(helper.config_loader["catalog"]["m"]["filepath"])
+    folder = written.parents[1]
+    assert folder.parent == tmp_path
+    assert folder.name.startswith("fashion-mnist-worker-1-")
+    written.parent.mkdir()
+    written.write_text("{}")  # as the run would
+    # ...that goes when the run ends, whether it succeeded or failed.
+    getattr(hooks, ending)()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow  # several training processes: the full tier (mirrored stays quick)
 @pytest.mark.parametrize(
     "jobs", [TWO_WORKERS, CHIEF_AND_TWO_WORKERS], ids=["two-workers", "chief"]
@@ -170,9 +212,12 @@ def test_workers_train_together_and_exactly_one_process_writes(project, jobs):
         )
     # The chief, or worker 0 where the cluster has no chief, writes into the
     # project; every other process writes elsewhere and says so.
-    helper_line = r"Worker \d+ of the cluster: this run's outputs go to \S+"
-    helpers = [bool(re.search(helper_line, output)) for output in outputs]
-    assert helpers == [False] + [True] * (replicas - 1), helpers
+    helper_line = r"Worker \d+ of the cluster: this run's outputs go to (\S+)"
+    helpers = [re.search(helper_line, output) for output in outputs]
+    assert [bool(found) for found in helpers] == [False] + [True] * (replicas - 1)
+    # ...and that folder is gone once the run is over.
+    for found in helpers[1:]:
+        assert not Path(found.group(1)).exists(), found.group(1)
     metrics = json.loads(
         (project / "data" / "08_reporting" / "metrics.json").read_text()
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import tempfile
 import threading
@@ -115,23 +116,41 @@ class HelperWorkerHooks:
     run would write under ``data/`` goes to a temporary folder instead: the
     chief alone writes ``data/`` (and records the run in MLflow, see
     ``tracking.py``). The raw data (``data/01_raw``) is still read from the
-    project. Done on the catalog's configuration, before the catalog is made."""
+    project. Done on the catalog's configuration, before the catalog is made.
+    The folder is removed when the run ends, as it ends: nothing in it is kept
+    (the chief's copy of every output is)."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         if not is_helper_worker(context.params.get("training")):
             return
         kind, index = task()
-        folder = Path(tempfile.mkdtemp(prefix=f"fashion-mnist-{kind}-{index}-"))
+        self._folder = Path(tempfile.mkdtemp(prefix=f"fashion-mnist-{kind}-{index}-"))
         catalog = context.config_loader["catalog"]
-        context.config_loader["catalog"] = redirect_outputs(catalog, folder)
+        context.config_loader["catalog"] = redirect_outputs(catalog, self._folder)
         logger.info(
-            "%s %d of the cluster: this run's outputs go to %s; the chief writes "
-            "data/.",
+            "%s %d of the cluster: this run's outputs go to %s (removed when the "
+            "run ends); the chief writes data/.",
             kind.capitalize(),
             index,
-            folder,
+            self._folder,
         )
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._remove()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._remove()
+
+    def _remove(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
 PATH_KEYS = ("filepath", "path")

@@ -9,6 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from fashion_mnist import stopping
+
 from .classify import DemoError, ServedModel, write_examples
 from .texts import TEXTS
 
@@ -87,10 +89,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    # SIGTERM stops the page as Ctrl-C does (Gradio closes its server on
+    # either), so the examples' folder below is removed however it stops.
+    stopping.install()
+    try:
+        with tempfile.TemporaryDirectory(prefix="fashion-mnist-demo-") as folder:
+            return _serve(args, Path(folder))
+    except KeyboardInterrupt:  # stopped before the page was up
+        return 130
+
+
+def _serve(args: argparse.Namespace, folder: Path) -> int:
+    """Load the model, write the examples into ``folder`` and serve the page
+    until stopped."""
     import mlflow  # noqa: PLC0415
 
     project = args.project.resolve()
-    folder = Path(tempfile.mkdtemp(prefix="fashion-mnist-demo-"))
     uri, examples, photo_labels = from_project(project, folder)
     mlflow.set_tracking_uri(uri)
     try:
