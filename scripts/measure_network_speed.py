@@ -38,23 +38,32 @@ sys.path.insert(0, str(PROJECT / "scripts"))
 from ablate import overrides  # noqa: E402  (one reading of a variant for both scripts)
 
 
-def _measure_one(
-    architecture: str, variant: str, precision: str, images: int, timed: int
-) -> dict:
-    """Train once in this process and return what was measured."""
+def first_training_images(count: int) -> tuple:
+    """The first ``count`` training images through the project's catalog,
+    scaled as the pipelines scale them, and their labels."""
     from kedro.framework.session import KedroSession  # noqa: PLC0415
     from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
 
     bootstrap_project(PROJECT)
     with KedroSession.create(project_path=PROJECT) as session:
         catalog = session.load_context().catalog
-        raw_images = catalog.load("raw_train_images")[:images]
-        labels = catalog.load("raw_train_labels")[:images]
+        raw_images = catalog.load("raw_train_images")[:count]
+        labels = catalog.load("raw_train_labels")[:count]
+
+    from fashion_mnist.pipelines.data_processing.nodes import scale_images  # noqa: PLC0415
+
+    return scale_images(raw_images), labels
+
+
+def _measure_one(
+    architecture: str, variant: str, precision: str, images: int, timed: int
+) -> dict:
+    """Train once in this process and return what was measured."""
+    scaled, labels = first_training_images(images)
 
     from fashion_mnist.cost import describe_cost  # noqa: PLC0415
     from fashion_mnist.networks import build_network  # noqa: PLC0415
     from fashion_mnist.pipelines.benchmarking.timing import EpochTimer  # noqa: PLC0415
-    from fashion_mnist.pipelines.data_processing.nodes import scale_images  # noqa: PLC0415
     from fashion_mnist.training import TrainingParams, train_classifier  # noqa: PLC0415
 
     section = overrides(variant)
@@ -63,7 +72,7 @@ def _measure_one(
     training = TrainingParams.model_validate(section)
     timer = EpochTimer()
     _, result = train_classifier(
-        architecture, scale_images(raw_images), labels, training, callbacks=[timer]
+        architecture, scaled, labels, training, callbacks=[timer]
     )
     seconds = statistics.mean(epoch.seconds for epoch in timer.epochs[1:])
     return {
