@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from fashion_mnist.demo.classify import EXAMPLE_PHOTOS
 from tests.helpers import NEW_GROUP, free_port, stop_group, wait_until_serving
 
 # A real browser and a Gradio server, started once for the module.
@@ -46,9 +47,16 @@ def demo(tmp_path_factory, registered_project):
             yield registered_project, url
         finally:
             stop_group(process)  # SIGTERM, as a service manager stops it
-    # Stopped, the page leaves nothing of its own behind.
+    # Stopped, the page leaves nothing of its own behind (the examples, the
+    # model's files), and Gradio's cache no visitor's upload: only the copies
+    # of the example pictures it made at the start.
     assert process.returncode == 0, log.read_text()[-3000:]
-    assert _examples_folders(temporary) == []
+    assert sorted(path.name for path in temporary.iterdir()) == ["gradio"]
+    photos = sorted((registered_project / "data/01_raw/new_images").iterdir())
+    uploaded_only = {photo.name for photo in photos[EXAMPLE_PHOTOS:]}
+    assert len(uploaded_only) == 14
+    cached = {path.name for path in (temporary / "gradio").rglob("*") if path.is_file()}
+    assert cached & uploaded_only == set()
 
 
 def _examples_folders(temporary) -> list:

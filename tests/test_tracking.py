@@ -160,6 +160,9 @@ def test_a_modeling_run_is_recorded_and_its_model_reloads_elsewhere(
         ],
         check=True,
         timeout=300,
+        # MLflow leaves each model it downloads for loading in the temporary
+        # folder (mlflow/mlflow#12140): this test's own, not /tmp.
+        env=os.environ | {"TMPDIR": str(tmp_path)},
     )
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy.pyfunc.npy"), expected)

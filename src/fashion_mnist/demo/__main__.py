@@ -100,15 +100,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace, folder: Path) -> int:
-    """Load the model, write the examples into ``folder`` and serve the page
-    until stopped."""
+    """Write the examples into ``folder``/examples, load the model (its files
+    copied into ``folder``/model, which the page does not serve) and serve the
+    page until stopped."""
     import mlflow  # noqa: PLC0415
 
     project = args.project.resolve()
-    uri, examples, photo_labels = from_project(project, folder)
+    (folder / "examples").mkdir()
+    uri, examples, photo_labels = from_project(project, folder / "examples")
     mlflow.set_tracking_uri(uri)
     try:
-        model = ServedModel.load(args.model)
+        model = ServedModel.load(args.model, folder / "model")
     except DemoError as exc:
         print(exc, file=sys.stderr)  # noqa: T201
         return 2
@@ -120,7 +122,7 @@ def _serve(args: argparse.Namespace, folder: Path) -> int:
         server_name=args.host,
         server_port=args.port,
         ssr_mode=False,
-        allowed_paths=[str(folder), str(project / "data")],
+        allowed_paths=[str(folder / "examples"), str(project / "data")],
     )
     return 0
 

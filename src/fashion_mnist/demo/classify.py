@@ -33,8 +33,10 @@ class ServedModel:
     test_accuracy: str
 
     @classmethod
-    def load(cls, uri: str) -> ServedModel:
-        """Load ``uri`` from the tracking store MLflow is set to.
+    def load(cls, uri: str, folder: Path) -> ServedModel:
+        """Load ``uri`` from the tracking store MLflow is set to, its files
+        copied into ``folder`` (MLflow would leave them in the system's
+        temporary folder for good: mlflow/mlflow#12140).
 
         Raises:
             DemoError: When the URI names no model (none trained yet).
@@ -44,7 +46,8 @@ class ServedModel:
 
         try:
             version = _registered_version(uri)
-            loaded = mlflow.pyfunc.load_model(uri)
+            folder.mkdir(parents=True, exist_ok=True)
+            loaded = mlflow.pyfunc.load_model(uri, dst_path=str(folder))
         except (MlflowException, OSError) as exc:
             raise DemoError(
                 f"No model to serve at {uri} ({str(exc).splitlines()[0]}). Train "

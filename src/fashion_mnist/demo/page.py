@@ -175,7 +175,12 @@ class DemoPage:
 
     def build(self, language: str = "en") -> gr.Blocks:
         """The page, in ``language`` until switched."""
-        with gr.Blocks(title="Fashion-MNIST classifier") as blocks:
+        # Gradio keeps a copy of every upload in its cache: removed after an
+        # hour, and all of them when the page stops (a visitor's photos are
+        # not kept).
+        with gr.Blocks(
+            title="Fashion-MNIST classifier", delete_cache=(3600, 3600)
+        ) as blocks:
             self._layout(language)
             self._events()
         return blocks
