@@ -80,7 +80,26 @@ def atomic_write(
         _remove_quietly(partial)
 
 
-class AtomicFile(io.BufferedWriter):
+class _DiscardUnlessClosed:
+    """What ``with`` and the garbage collector do to an atomic file: a clean
+    exit closes (publishes) it; an exception inside ``with``, or a file dropped
+    before it was closed, discards what was written."""
+
+    # (Mixed in before the io base class: its ``closed``, and the subclass's
+    # ``close`` and ``discard``, are the ones used.)
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            self.discard()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        if not self.closed:
+            self.discard()
+
+
+class AtomicFile(_DiscardUnlessClosed, io.BufferedWriter):
     """A binary file that becomes ``target`` when closed after a complete write.
 
     Leaving a ``with`` block with an exception, or dropping the file without
@@ -115,18 +134,8 @@ class AtomicFile(io.BufferedWriter):
         finally:
             _remove_quietly(self.partial)
 
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-        if exc_type is not None:
-            self.discard()
-        else:
-            self.close()
 
-    def __del__(self) -> None:
-        if not self.closed:
-            self.discard()
-
-
-class _AtomicCompressedFile(io.BufferedIOBase):
+class _AtomicCompressedFile(_DiscardUnlessClosed, io.BufferedIOBase):
     """A compressor (fsspec's, e.g. gzip) writing into an ``AtomicFile``: the
     compressed file is published when both are closed after a complete write,
     and discarded otherwise."""
@@ -161,16 +170,6 @@ class _AtomicCompressedFile(io.BufferedIOBase):
             raise
         super().close()
         self._file.close()
-
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-        if exc_type is not None:
-            self.discard()
-        else:
-            self.close()
-
-    def __del__(self) -> None:
-        if not self.closed:
-            self.discard()
 
 
 class _AtomicTextFile(io.TextIOWrapper):
