@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     # SIGTERM stops the page as Ctrl-C does (Gradio closes its server on
-    # either), so the examples' folder below is removed however it stops.
+    # either), so the folder below (the examples, the model's copy) is removed
+    # however it stops.
     stopping.install()
     try:
         with tempfile.TemporaryDirectory(prefix="fashion-mnist-demo-") as folder:
