@@ -55,24 +55,41 @@ def first_training_images(count: int) -> tuple:
     return scale_images(raw_images), labels
 
 
+def train_on_first_images(
+    architecture: str,
+    variant: str,
+    precision: str,
+    images: int,
+    epochs: int,
+    callbacks: list,
+):
+    """Train ``architecture`` with its recipe changed by ``variant`` for
+    ``epochs`` epochs in ``precision`` on the first ``images`` training images
+    (the project's other ``auto`` levers); the fit's result."""
+    from fashion_mnist.training import TrainingParams, train_classifier  # noqa: PLC0415
+
+    scaled, labels = first_training_images(images)
+    section = overrides(variant)
+    section["epochs"] = epochs
+    section.setdefault("performance", {})["precision"] = precision
+    training = TrainingParams.model_validate(section)
+    _, result = train_classifier(
+        architecture, scaled, labels, training, callbacks=callbacks
+    )
+    return result
+
+
 def _measure_one(
     architecture: str, variant: str, precision: str, images: int, timed: int
 ) -> dict:
     """Train once in this process and return what was measured."""
-    scaled, labels = first_training_images(images)
-
     from fashion_mnist.cost import describe_cost  # noqa: PLC0415
     from fashion_mnist.networks import build_network  # noqa: PLC0415
     from fashion_mnist.pipelines.benchmarking.timing import EpochTimer  # noqa: PLC0415
-    from fashion_mnist.training import TrainingParams, train_classifier  # noqa: PLC0415
 
-    section = overrides(variant)
-    section["epochs"] = 1 + timed
-    section.setdefault("performance", {})["precision"] = precision
-    training = TrainingParams.model_validate(section)
     timer = EpochTimer()
-    _, result = train_classifier(
-        architecture, scaled, labels, training, callbacks=[timer]
+    result = train_on_first_images(
+        architecture, variant, precision, images, 1 + timed, [timer]
     )
     seconds = statistics.mean(epoch.seconds for epoch in timer.epochs[1:])
     return {

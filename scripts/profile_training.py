@@ -29,8 +29,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "scripts"))
-from ablate import overrides  # noqa: E402
-from measure_network_speed import first_training_images  # noqa: E402
+import measure_network_speed as speed  # noqa: E402  (one way to train on the first images)
 
 # TensorFlow's operation types (oneDNN's "_MklNative"/"_Mkl" and the fused
 # kernels' "_" prefixes removed) by the kind of layer that runs them; anything
@@ -134,9 +133,6 @@ def profile(architecture: str, variant: str, images: int, precision: str) -> lis
         _pywrap_profiler_plugin as profiler_plugin,
     )
 
-    from fashion_mnist.training import TrainingParams, train_classifier  # noqa: PLC0415
-
-    scaled, labels = first_training_images(images)
     with tempfile.TemporaryDirectory(prefix="fashion-mnist-profile-") as folder:
 
         class SecondEpoch(keras.callbacks.Callback):
@@ -148,12 +144,8 @@ def profile(architecture: str, variant: str, images: int, precision: str) -> lis
                 if epoch == 1:
                     tf.profiler.experimental.stop()
 
-        section = overrides(variant)
-        section["epochs"] = 2
-        section.setdefault("performance", {})["precision"] = precision
-        training = TrainingParams.model_validate(section)
-        train_classifier(
-            architecture, scaled, labels, training, callbacks=[SecondEpoch()]
+        speed.train_on_first_images(
+            architecture, variant, precision, images, 2, [SecondEpoch()]
         )
         traces = sorted(Path(folder).rglob("*.xplane.pb"))
         data, ok = profiler_plugin.xspace_to_tools_data(

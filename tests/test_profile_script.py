@@ -76,7 +76,7 @@ def test_a_real_epoch_of_cnn_bn_spends_most_of_its_time_in_convolutions(
             images = catalog.load("raw_train_images")[:count]
             return scale_images(images), catalog.load("raw_train_labels")[:count]
 
-    monkeypatch.setattr(profile_training, "first_training_images", first_images)
+    monkeypatch.setattr(profile_training.speed, "first_training_images", first_images)
     rows = profile_training.profile("cnn_bn", "batch_size=64", 640, "float32")
     parts = profile_training.shares(rows)
     assert sum(parts.values()) == pytest.approx(100.0)
