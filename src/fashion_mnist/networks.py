@@ -16,7 +16,7 @@ trained with by default (``recipes``).
 
 ``cnn_bn`` and ``vgg_bn`` are one family whose shape is in their recipe
 (``Recipe.width``, ``stages``, ``convolutions``, ``first_convolutions``,
-``residual``, ``dense``, ``dropout``), so
+``first_width``, ``residual``, ``dense``, ``dropout``), so
 ``training.shape`` and the tuning search can change it; ``mlp`` and ``cnn``
 keep the lab's fixed shapes.
 
@@ -122,6 +122,8 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
         if stage == 0 and recipe.first_convolutions is not None:
             convolutions = recipe.first_convolutions
         filters = recipe.width * 2**stage
+        if stage == 0 and recipe.first_width is not None:
+            filters = recipe.first_width
         if recipe.residual and convolutions > 1:
             layers.append(
                 _residual_stage(

@@ -96,8 +96,8 @@ class Recipe(BaseModel):
     # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU;
     # the first stage `first_convolutions` if given; with `residual`, a skip
     # connection over each stage), `width` filters in the
-    # first stage, doubled at each next one, a 2x2 max pooling after each
-    # stage, then a dense layer and dropout.
+    # first stage, doubled at each next one (the first stage `first_width` if
+    # given), a 2x2 max pooling after each stage, then a dense layer and dropout.
     width: int | None = _shape(
         "filters of the first stage's convolutions (doubled at each stage)",
         ge=4,
@@ -115,6 +115,13 @@ class Recipe(BaseModel):
         optional=True,
         ge=1,
         le=4,
+    )
+    first_width: int | None = _shape(
+        "filters of the first stage's convolutions, at full resolution (None: "
+        "width; the next stages keep width doubled at each stage)",
+        optional=True,
+        ge=4,
+        le=256,
     )
     residual: bool | None = _shape(
         "add each stage's first convolution's output to its last one's (a skip "

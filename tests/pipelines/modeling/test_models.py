@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from fashion_mnist.cost import multiply_adds
 from fashion_mnist.networks import (
     NETWORKS,
     build_classifier,
@@ -133,6 +134,27 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
         LAB_RECIPE.changed(first_convolutions=1)
     with pytest.raises(ValueError, match="mlp's shape is fixed"):
         TrainingParams(shape=ShapeParams(first_convolutions=1)).recipe("mlp")
+
+
+def test_the_first_stage_can_have_its_own_width():
+    narrow_first = TrainingParams(shape=ShapeParams(first_width=16)).recipe("vgg_bn")
+    # The first stage narrower, the next ones as wide as vgg_bn's (width 32, doubled).
+    assert _filters(build_network("vgg_bn", narrow_first)) == [16, 16, 64, 64]
+    three_stages = TrainingParams(
+        shape=ShapeParams(width=8, stages=3, first_width=4, first_convolutions=1)
+    ).recipe("cnn_bn")
+    assert _filters(build_network("cnn_bn", three_stages)) == [4, 16, 16, 32, 32]
+    # Its multiply-adds follow: the first stage's second convolution at 28 x 28
+    # px is 3x3x16x16 instead of 3x3x32x32 per pixel, and so on.
+    assert multiply_adds(build_network("vgg_bn", narrow_first)) == (
+        784 * 9 * (1 * 16 + 16 * 16) + 196 * 9 * (16 * 64 + 64 * 64) + 3136 * 256 + 2560
+    )
+    with pytest.raises(ValueError, match="refine a network shape"):
+        LAB_RECIPE.changed(first_width=16)
+    with pytest.raises(ValueError, match="cnn's shape is fixed"):
+        TrainingParams(shape=ShapeParams(first_width=16)).recipe("cnn")
+    with pytest.raises(ValidationError, match="greater than or equal to 4"):
+        ShapeParams(first_width=2)
 
 
 def test_residual_stages_add_their_first_convolution_to_their_last():
