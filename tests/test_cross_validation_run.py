@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from PIL import Image
 
+from fashion_mnist import stopping
 from fashion_mnist.pipelines import cross_validation
+from fashion_mnist.pipelines.cross_validation import nodes as cv_nodes
 from fashion_mnist.pipelines.cross_validation.nodes import FoldError
 
 SMALL = {
@@ -67,6 +71,40 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
     for figure in ("cross_validation.png", "cross_validation_time.png"):
         with Image.open(reports / figure) as image:
             assert image.format == "PNG"
+
+
+def test_a_run_stopped_by_sigterm_reports_its_whole_folds(project, monkeypatch):
+    """SIGTERM in mlp's third fold, sent by the process to itself (no timing
+    involved): the run writes the workbook and both figures of folds 1 and 2."""
+    real_one_fold = cv_nodes._one_fold
+    calls = []
+
+    def one_fold(architecture, fold, *args):
+        calls.append((architecture, fold + 1))
+        if len(calls) == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise AssertionError("SIGTERM did not stop the fold")
+        return real_one_fold(architecture, fold, *args)
+
+    monkeypatch.setattr(cv_nodes, "_one_fold", one_fold, raising=True)
+    with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
+        session.run(pipeline_names=["cross_validation"])
+
+    assert calls[-1] == ("mlp", 3)
+    reports = project / "data" / "08_reporting"
+    sheets = pd.read_excel(reports / "cross_validation.xlsx", sheet_name=None)
+    assert list(zip(sheets["folds"]["architecture"], sheets["folds"]["fold"])) == [
+        ("mlp", 1),
+        ("mlp", 2),
+        ("cnn", 1),
+        ("cnn", 2),
+    ]
+    assert sheets["summary"]["n"].tolist() == [2, 2]
+    for figure in ("cross_validation.png", "cross_validation_time.png"):
+        with Image.open(reports / figure) as image:
+            assert image.format == "PNG"
+    # The run's SIGTERM handler is gone with the run.
+    assert signal.getsignal(signal.SIGTERM) is not stopping.raise_terminated
 
 
 @pytest.mark.parametrize(

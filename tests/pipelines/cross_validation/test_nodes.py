@@ -23,6 +23,7 @@ from fashion_mnist.pipelines.cross_validation.nodes import (
     summarize_folds,
 )
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
+from fashion_mnist.stopping import Terminated
 from fashion_mnist.training import TrainingParams
 from tests.helpers import separable_data
 
@@ -319,6 +320,71 @@ def test_every_architecture_is_trained_and_scored_on_the_same_folds(
         ("4", "cnn", "2"),
     ]
     assert re.search(r"mlp: [01]\.\d{4} \u00b1 0\.\d{4} \(2 folds\)", caplog.text)
+
+
+def _stopping_at(monkeypatch, call: int, stop: KeyboardInterrupt) -> list[tuple]:
+    """Make ``_one_fold``'s ``call``-th call (from 1) raise ``stop`` instead of
+    training, as Ctrl-C or SIGTERM would in the middle of that fold; the calls
+    before it train for real. Returns the calls made."""
+    real_one_fold = cv_nodes._one_fold
+    calls = []
+
+    def one_fold(architecture, fold, *args):
+        calls.append((architecture, fold + 1))
+        if len(calls) == call:
+            raise stop
+        return real_one_fold(architecture, fold, *args)
+
+    monkeypatch.setattr(cv_nodes, "_one_fold", one_fold, raising=True)
+    return calls
+
+
+def test_a_stopped_run_keeps_the_whole_folds_every_network_finished(
+    caplog, monkeypatch
+):
+    images, labels = separable_data(200)
+    params = CrossValidationParams(folds=3, architectures=["mlp", "cnn"], epochs=1)
+    folds = assign_folds(labels, params, TrainingParams())
+    # Stopped in cnn's second fold: mlp's second fold is done but cnn's is not.
+    calls = _stopping_at(monkeypatch, 4, Terminated("stopped by SIGTERM"))
+    with caplog.at_level(logging.WARNING):
+        table = cross_validate(images, labels, folds, params, TrainingParams())
+
+    assert calls == [("mlp", 1), ("cnn", 1), ("mlp", 2), ("cnn", 2)]
+    assert list(zip(table["architecture"], table["fold"], strict=True)) == [
+        ("mlp", 1),
+        ("cnn", 1),
+    ]
+    assert table["held_out_samples"].tolist() == [int((folds == 0).sum())] * 2
+    assert "Stopped during fold 2/3: the results cover the 1 whole fold(s)" in (
+        caplog.text
+    )
+    # One fold has no spread and no paired test, and says so.
+    comparison = compare_architectures(table)
+    assert comparison["verdict"].tolist() == [
+        "one fold: too few to test mlp against cnn"
+    ]
+    assert math.isnan(comparison["p_value"].iloc[0])
+    summary = summarize_folds(table)
+    assert math.isnan(summary["std"].iloc[0])
+    # MLflow gets the means, and no spread for one fold.
+    assert sorted(cv_nodes.collect_tracked_metrics(table, summary)) == [
+        "cnn.fold_accuracy",
+        "cnn.mean_accuracy",
+        "mlp.fold_accuracy",
+        "mlp.mean_accuracy",
+    ]
+
+
+def test_a_run_stopped_in_its_first_fold_stops(monkeypatch):
+    # Stopped in cnn's first fold, no fold is whole: the stop ends the run.
+    images, labels = separable_data(200)
+    params = CrossValidationParams(folds=2, architectures=["mlp", "cnn"], epochs=1)
+    folds = assign_folds(labels, params, TrainingParams())
+    calls = _stopping_at(monkeypatch, 2, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        cross_validate(images, labels, folds, params, TrainingParams())
+    assert calls == [("mlp", 1), ("cnn", 1)]
 
 
 CANDIDATE = {

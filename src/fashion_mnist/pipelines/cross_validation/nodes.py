@@ -77,7 +77,12 @@ def cross_validate(
     The folds are the outer loop: every network trains on fold 1, then every
     one on fold 2, and so on, so their training times alternate run against run
     (a machine that drifts over an hour shifts them all alike), and a run
-    stopped early has whole folds for every network in its log.
+    stopped early has whole folds for every network.
+
+    Stopped (Ctrl-C, or SIGTERM through ``hooks.GracefulStopHooks``) once every
+    network has finished a fold, it returns the whole folds done so far, so the
+    summary, comparison, figures and workbook of hours of training are still
+    written; the fold in progress is dropped. Stopped sooner, it stops the run.
 
     Returns:
         One row per architecture (or variant, by its name) and fold, grouped by
@@ -88,20 +93,34 @@ def cross_validate(
     count = cross_validation.folds
     runs = [(entry, fold) for fold in range(count) for entry in plan]
     rows: dict[str, list[dict[str, object]]] = {name: [] for name, _, _ in plan}
-    for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
-        started = time.perf_counter()
-        row = _one_fold(architecture, fold, images, labels, folds, settings)
-        rows[name].append({"architecture": name} | row)
-        logger.info(
-            "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
-            number,
-            len(runs),
-            name,
-            fold + 1,
+    try:
+        for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
+            started = time.perf_counter()
+            row = _one_fold(architecture, fold, images, labels, folds, settings)
+            rows[name].append({"architecture": name} | row)
+            logger.info(
+                "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
+                number,
+                len(runs),
+                name,
+                fold + 1,
+                count,
+                row["accuracy"],
+                time.perf_counter() - started,
+            )
+    except KeyboardInterrupt:
+        whole = min(len(network) for network in rows.values())
+        if not whole:
+            raise
+        logger.warning(
+            "Stopped during fold %d/%d: the results cover the %d whole fold(s) "
+            "every network finished (the fold in progress is dropped). Stop "
+            "again to end at once.",
+            whole + 1,
             count,
-            row["accuracy"],
-            time.perf_counter() - started,
+            whole,
         )
+        rows = {name: network[:whole] for name, network in rows.items()}
     table = pd.DataFrame([row for network in rows.values() for row in network])
     for row in summarize_folds(table).itertuples():
         logger.info(
@@ -158,14 +177,19 @@ def compare_architectures(folds: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for first, second in itertools.combinations(order, 2):
         difference = accuracy[first] - accuracy[second]
-        p_value = float(stats.ttest_rel(accuracy[first], accuracy[second]).pvalue)
+        if len(accuracy) < 2:  # a run stopped after its first fold: no test
+            p_value = float("nan")
+            verdict = f"one fold: too few to test {first} against {second}"
+        else:
+            p_value = float(stats.ttest_rel(accuracy[first], accuracy[second]).pvalue)
+            verdict = _verdict(first, second, float(difference.mean()), p_value)
         rows.append(
             {
                 "first": first,
                 "second": second,
                 "mean_difference": float(difference.mean()),
                 "p_value": p_value,
-                "verdict": _verdict(first, second, float(difference.mean()), p_value),
+                "verdict": verdict,
             }
         )
     return pd.DataFrame(
@@ -273,12 +297,10 @@ def collect_tracked_metrics(folds: pd.DataFrame, summary: pd.DataFrame) -> Histo
         for architecture, rows in folds.groupby("architecture", sort=False)
     }
     for row in summary.itertuples():
-        tracked |= single_values(
-            {
-                f"{row.architecture}.mean_accuracy": row.mean,
-                f"{row.architecture}.std_accuracy": row.std,
-            }
-        )
+        values = {f"{row.architecture}.mean_accuracy": row.mean}
+        if row.n > 1:  # one fold (a run stopped after it) has no spread
+            values[f"{row.architecture}.std_accuracy"] = row.std
+        tracked |= single_values(values)
     return tracked
 
 
