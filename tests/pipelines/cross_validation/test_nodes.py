@@ -13,13 +13,15 @@ import pytest
 from pydantic import ValidationError
 
 from fashion_mnist.pipelines.cross_validation import nodes as cv_nodes
+from fashion_mnist.pipelines.cross_validation.figures import (
+    plot_accuracy_against_time,
+    plot_fold_accuracies,
+)
 from fashion_mnist.pipelines.cross_validation.nodes import (
     FoldError,
     assign_folds,
     compare_architectures,
     cross_validate,
-    plot_accuracy_against_time,
-    plot_fold_accuracies,
     summarize_folds,
 )
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams

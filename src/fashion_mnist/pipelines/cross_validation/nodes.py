@@ -8,13 +8,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
 from fashion_mnist.metric_history import History, metric_history, single_values
-from fashion_mnist.plotting import keep_labels_apart
 from fashion_mnist.training import TrainingParams, score_classifier, train_classifier
 
 from .params import CrossValidationParams
@@ -91,23 +88,9 @@ def cross_validate(
     """
     plan = cross_validation.plan(training)
     count = cross_validation.folds
-    runs = [(entry, fold) for fold in range(count) for entry in plan]
     rows: dict[str, list[dict[str, object]]] = {name: [] for name, _, _ in plan}
     try:
-        for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
-            started = time.perf_counter()
-            row = _one_fold(architecture, fold, images, labels, folds, settings)
-            rows[name].append({"architecture": name} | row)
-            logger.info(
-                "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
-                number,
-                len(runs),
-                name,
-                fold + 1,
-                count,
-                row["accuracy"],
-                time.perf_counter() - started,
-            )
+        _run_folds(plan, count, rows, images, labels, folds)
     except KeyboardInterrupt:
         whole = min(len(network) for network in rows.values())
         if not whole:
@@ -131,6 +114,33 @@ def cross_validate(
             row.n,
         )
     return table
+
+
+def _run_folds(
+    plan: list[tuple[str, str, TrainingParams]],
+    count: int,
+    rows: dict[str, list[dict[str, object]]],
+    images: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+) -> None:
+    """Every network of ``plan`` on fold 1, then every one on fold 2, ...; each
+    fold's row appended to ``rows[name]`` as it finishes (what a stop keeps)."""
+    runs = [(entry, fold) for fold in range(count) for entry in plan]
+    for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
+        started = time.perf_counter()
+        row = _one_fold(architecture, fold, images, labels, folds, settings)
+        rows[name].append({"architecture": name} | row)
+        logger.info(
+            "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
+            number,
+            len(runs),
+            name,
+            fold + 1,
+            count,
+            row["accuracy"],
+            time.perf_counter() - started,
+        )
 
 
 def _one_fold(
@@ -206,86 +216,6 @@ def _verdict(first: str, second: str, difference: float, p_value: float) -> str:
         )
     better, worse = (first, second) if difference > 0 else (second, first)
     return f"{better} better than {worse}, p = {p_value:.2g}"
-
-
-def plot_fold_accuracies(folds: pd.DataFrame) -> Figure:
-    """A box plot of the fold accuracies of each architecture, the folds as dots
-    and the means as diamonds."""
-    order = list(dict.fromkeys(folds["architecture"]))
-    scores = [folds.loc[folds["architecture"] == name, "accuracy"] for name in order]
-    figure = Figure(figsize=(2 * len(order) + 3, 5), layout="constrained")
-    axis = figure.subplots()
-    axis.boxplot(scores, tick_labels=order, showmeans=True, meanprops={"marker": "D"})
-    for position, values in enumerate(scores, start=1):
-        axis.scatter(
-            np.full(len(values), position), values, s=14, color="grey", zorder=3
-        )
-        axis.annotate(  # right of the box (half-width 0.25), clear of its lines
-            f"mean {values.mean():.4f}",
-            (position + 0.28, values.mean()),
-            va="center",
-            fontsize=9,
-        )
-    count = folds["fold"].nunique()
-    axis.set_ylabel(f"accuracy on the held-out fold ({count} folds)")
-    axis.set_title(f"{count}-fold cross-validation on the training images")
-    axis.grid(axis="y", alpha=0.3)
-    return figure
-
-
-def plot_accuracy_against_time(folds: pd.DataFrame, summary: pd.DataFrame) -> Figure:
-    """Accuracy per minute: one point per architecture at its median training
-    minutes per fold (bars: the quickest and the slowest fold) and its mean
-    held-out accuracy (bars: one standard deviation over the folds), from
-    ``summarize_folds``' table."""
-    summary = summary.set_index("architecture")
-    minutes = (
-        folds.groupby("architecture", sort=False)["training_seconds"].agg(
-            ["median", "min", "max"]
-        )
-        / 60
-    )
-    figure = Figure(figsize=(8, 5), layout="constrained")
-    axis = figure.subplots()
-    labels = []
-    for name, time_spread in minutes.iterrows():
-        mean, spread = summary.loc[name, "mean"], summary.loc[name, "std"]
-        axis.errorbar(
-            time_spread["median"],
-            mean,
-            xerr=[
-                [time_spread["median"] - time_spread["min"]],
-                [time_spread["max"] - time_spread["median"]],
-            ],
-            yerr=0.0 if np.isnan(spread) else spread,  # one fold: no spread
-            fmt="o",
-            capsize=3,
-        )
-        labels.append(
-            axis.annotate(
-                f"{name} {mean:.4f}",
-                (time_spread["median"], mean),
-                textcoords="offset points",
-                xytext=(6, 6),
-                fontsize=9,
-            )
-        )
-    if minutes["max"].max() > 5 * minutes["min"].min():
-        axis.set_xscale("log")  # the networks' costs span decades
-        # Labels at 1, 2 and 5 times each power of ten: every minor tick
-        # labelled crowds them where the decades are narrow.
-        axis.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        axis.xaxis.set_major_formatter(ScalarFormatter())
-        axis.xaxis.set_minor_formatter(NullFormatter())
-    # else a linear axis: points within a few minutes of each other would sit
-    # between two of the log axis' labels, with none to read them by.
-    axis.set_xlabel("training minutes per fold (median; bars: quickest and slowest)")
-    count = folds["fold"].nunique()
-    axis.set_ylabel(f"accuracy on the held-out fold (mean \u00b1 std, {count} folds)")
-    axis.set_title("Accuracy against training time on this machine")
-    axis.grid(alpha=0.3, which="both")
-    keep_labels_apart(figure, labels)
-    return figure
 
 
 def collect_tracked_metrics(folds: pd.DataFrame, summary: pd.DataFrame) -> History:

@@ -2,14 +2,13 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from .figures import plot_accuracy_against_time, plot_fold_accuracies
 from .nodes import (
     assemble_workbook,
     assign_folds,
     collect_tracked_metrics,
     compare_architectures,
     cross_validate,
-    plot_accuracy_against_time,
-    plot_fold_accuracies,
     summarize_folds,
 )
 
