@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -298,3 +298,24 @@ def barrier_env(
 def inside_barrier(folder: Path) -> int:
     """How many processes reached the barrier of ``barrier_env(folder, ...)``."""
     return len(list((folder / "inside").glob("*.inside")))
+
+
+def stop_in_fold(monkeypatch, call: int, stop: Callable[[], None]) -> list[tuple]:
+    """Make cross-validation's ``call``-th fold (from 1) call ``stop`` (which
+    raises, or signals this process) instead of training, as Ctrl-C or SIGTERM
+    would in the middle of that fold; the folds before it train for real.
+    Returns the (network, fold) pairs begun, filled in as the run goes."""
+    from fashion_mnist.pipelines.cross_validation import nodes  # noqa: PLC0415
+
+    real_one_fold = nodes._one_fold
+    calls: list[tuple] = []
+
+    def one_fold(architecture, fold, *args):
+        calls.append((architecture, fold + 1))
+        if len(calls) == call:
+            stop()
+            raise AssertionError(f"{stop} did not stop fold {fold + 1}")
+        return real_one_fold(architecture, fold, *args)
+
+    monkeypatch.setattr(nodes, "_one_fold", one_fold, raising=True)
+    return calls

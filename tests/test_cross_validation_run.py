@@ -13,8 +13,8 @@ from PIL import Image
 
 from fashion_mnist import stopping
 from fashion_mnist.pipelines import cross_validation
-from fashion_mnist.pipelines.cross_validation import nodes as cv_nodes
 from fashion_mnist.pipelines.cross_validation.nodes import FoldError
+from tests.helpers import stop_in_fold
 
 SMALL = {
     "data_processing": {"sample_limit": 600},
@@ -76,17 +76,7 @@ def test_small_run_writes_the_workbook_and_the_box_plot(project):
 def test_a_run_stopped_by_sigterm_reports_its_whole_folds(project, monkeypatch):
     """SIGTERM in mlp's third fold, sent by the process to itself (no timing
     involved): the run writes the workbook and both figures of folds 1 and 2."""
-    real_one_fold = cv_nodes._one_fold
-    calls = []
-
-    def one_fold(architecture, fold, *args):
-        calls.append((architecture, fold + 1))
-        if len(calls) == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-            raise AssertionError("SIGTERM did not stop the fold")
-        return real_one_fold(architecture, fold, *args)
-
-    monkeypatch.setattr(cv_nodes, "_one_fold", one_fold, raising=True)
+    calls = stop_in_fold(monkeypatch, 5, lambda: os.kill(os.getpid(), signal.SIGTERM))
     with KedroSession.create(project_path=project, runtime_params=SMALL) as session:
         session.run(pipeline_names=["cross_validation"])
 

@@ -27,7 +27,7 @@ from fashion_mnist.pipelines.cross_validation.nodes import (
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.stopping import Terminated
 from fashion_mnist.training import TrainingParams
-from tests.helpers import separable_data
+from tests.helpers import separable_data, stop_in_fold
 
 LABELS = np.repeat(np.arange(10), [30, 40, 50, 60, 30, 40, 50, 60, 30, 40]).astype(
     np.uint8
@@ -324,21 +324,11 @@ def test_every_architecture_is_trained_and_scored_on_the_same_folds(
     assert re.search(r"mlp: [01]\.\d{4} \u00b1 0\.\d{4} \(2 folds\)", caplog.text)
 
 
-def _stopping_at(monkeypatch, call: int, stop: KeyboardInterrupt) -> list[tuple]:
-    """Make ``_one_fold``'s ``call``-th call (from 1) raise ``stop`` instead of
-    training, as Ctrl-C or SIGTERM would in the middle of that fold; the calls
-    before it train for real. Returns the calls made."""
-    real_one_fold = cv_nodes._one_fold
-    calls = []
+def _raise(stop: KeyboardInterrupt):
+    def raising() -> None:
+        raise stop
 
-    def one_fold(architecture, fold, *args):
-        calls.append((architecture, fold + 1))
-        if len(calls) == call:
-            raise stop
-        return real_one_fold(architecture, fold, *args)
-
-    monkeypatch.setattr(cv_nodes, "_one_fold", one_fold, raising=True)
-    return calls
+    return raising
 
 
 def test_a_stopped_run_keeps_the_whole_folds_every_network_finished(
@@ -348,7 +338,7 @@ def test_a_stopped_run_keeps_the_whole_folds_every_network_finished(
     params = CrossValidationParams(folds=3, architectures=["mlp", "cnn"], epochs=1)
     folds = assign_folds(labels, params, TrainingParams())
     # Stopped in cnn's second fold: mlp's second fold is done but cnn's is not.
-    calls = _stopping_at(monkeypatch, 4, Terminated("stopped by SIGTERM"))
+    calls = stop_in_fold(monkeypatch, 4, _raise(Terminated("stopped by SIGTERM")))
     with caplog.at_level(logging.WARNING):
         table = cross_validate(images, labels, folds, params, TrainingParams())
 
@@ -383,7 +373,7 @@ def test_a_run_stopped_in_its_first_fold_stops(monkeypatch):
     images, labels = separable_data(200)
     params = CrossValidationParams(folds=2, architectures=["mlp", "cnn"], epochs=1)
     folds = assign_folds(labels, params, TrainingParams())
-    calls = _stopping_at(monkeypatch, 2, KeyboardInterrupt())
+    calls = stop_in_fold(monkeypatch, 2, _raise(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         cross_validate(images, labels, folds, params, TrainingParams())
     assert calls == [("mlp", 1), ("cnn", 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,8 @@ def cross_validate(
     count = cross_validation.folds
     rows: dict[str, list[dict[str, object]]] = {name: [] for name, _, _ in plan}
     try:
-        _run_folds(plan, count, rows, images, labels, folds)
+        for name, row in _run_folds(plan, count, images, labels, folds):
+            rows[name].append(row)
     except KeyboardInterrupt:
         whole = min(len(network) for network in rows.values())
         if not whole:
@@ -119,18 +121,17 @@ def cross_validate(
 def _run_folds(
     plan: list[tuple[str, str, TrainingParams]],
     count: int,
-    rows: dict[str, list[dict[str, object]]],
     images: np.ndarray,
     labels: np.ndarray,
     folds: np.ndarray,
-) -> None:
+) -> Iterator[tuple[str, dict[str, object]]]:
     """Every network of ``plan`` on fold 1, then every one on fold 2, ...; each
-    fold's row appended to ``rows[name]`` as it finishes (what a stop keeps)."""
+    network's name and fold row as the fold finishes (what a stop keeps)."""
     runs = [(entry, fold) for fold in range(count) for entry in plan]
     for number, ((name, architecture, settings), fold) in enumerate(runs, start=1):
         started = time.perf_counter()
         row = _one_fold(architecture, fold, images, labels, folds, settings)
-        rows[name].append({"architecture": name} | row)
+        yield name, {"architecture": name} | row  # kept first, then logged
         logger.info(
             "[%d/%d] %s fold %d/%d: accuracy %.4f (%.0f s)",
             number,
