@@ -177,6 +177,6 @@ def test_a_run_stopped_while_saving_leaves_the_previous_file(project):
     code, output = _finish(run, timeout=60)
 
     assert code != 0
-    assert "Received SIGTERM: stopping; a file being written is discarded" in output
+    assert "Received SIGTERM: stopping as Ctrl-C does" in output
     assert _sha256(target) == before  # the previous file, untouched
     assert _no_partial_files(project) == []  # and no temporary file left

@@ -36,7 +36,7 @@ def raise_terminated(signum: int, frame: Any) -> None:
         os.kill(os.getpid(), signum)
         return
     name = signal.Signals(signum).name
-    logger.warning("Received %s: stopping; a file being written is discarded.", name)
+    logger.warning("Received %s: stopping as Ctrl-C does.", name)
     raise Terminated(f"stopped by {name}")
 
 
