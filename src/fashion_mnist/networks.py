@@ -16,7 +16,7 @@ trained with by default (``recipes``).
 
 ``cnn_bn`` and ``vgg_bn`` are one family whose shape is in their recipe
 (``Recipe.width``, ``stages``, ``convolutions``, ``first_convolutions``,
-``first_width``, ``residual``, ``dense``, ``dropout``), so
+``first_width``, ``residual``, ``whitening``, ``dense``, ``dropout``), so
 ``training.shape`` and the tuning search can change it; ``mlp`` and ``cnn``
 keep the lab's fixed shapes.
 
@@ -39,6 +39,8 @@ import keras
 from fashion_mnist.layers import FusedBatchNormalization
 from fashion_mnist.recipes import FAST_RECIPE, LAB_RECIPE, Recipe
 from fashion_mnist.recipes.compilation import compile_classifier
+from fashion_mnist.whitening import FILTERS as WHITENED_CHANNELS
+from fashion_mnist.whitening import whitening_layers
 from fashion_mnist_classifier.data_spec import IMAGE_SHAPE, NUM_CLASSES
 
 L = keras.layers
@@ -117,6 +119,9 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     ``cnn_bn``'s and ``vgg_bn``'s own are in ``NETWORKS``)."""
     layers: list[L.Layer] = []
     stage_input = (*IMAGE_SHAPE, 1)  # the shape of what the stage takes
+    if recipe.whitening:
+        layers += whitening_layers(dtype)
+        stage_input = (*IMAGE_SHAPE, WHITENED_CHANNELS)
     for stage in range(recipe.stages):
         convolutions = recipe.convolutions
         if stage == 0 and recipe.first_convolutions is not None:

@@ -95,7 +95,8 @@ class Recipe(BaseModel):
     # The shape of the batch-normalised convolution networks (cnn_bn, vgg_bn):
     # `stages` stages of `convolutions` 3x3 convolutions each (batch norm, ReLU;
     # the first stage `first_convolutions` if given; with `residual`, a skip
-    # connection over each stage), `width` filters in the
+    # connection over each stage; with `whitening`, a frozen whitening layer
+    # before the first), `width` filters in the
     # first stage, doubled at each next one (the first stage `first_width` if
     # given), a 2x2 max pooling after each stage, then a dense layer and dropout.
     width: int | None = _shape(
@@ -127,6 +128,11 @@ class Recipe(BaseModel):
         "add each stage's first convolution's output to its last one's (a skip "
         "connection over the stage; a stage of one convolution has none; None: "
         "no skips)",
+        optional=True,
+    )
+    whitening: bool | None = _shape(
+        "start with a frozen layer that whitens the training images' 2x2 "
+        "patches (8 channels: airbench's first layer; None: none)",
         optional=True,
     )
     dense: int | None = _shape(

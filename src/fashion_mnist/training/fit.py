@@ -28,6 +28,7 @@ from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe
 from fashion_mnist.recipes.compilation import compile_classifier, wants_one_hot
 from fashion_mnist.views import averaged
+from fashion_mnist.whitening import fit_whitening
 
 from .custom_loop import fit_with_custom_loop
 from .data import targets, training_dataset
@@ -110,6 +111,7 @@ def train_classifier(
         y = targets(labels, wants_one_hot(network))
         keras.utils.set_random_seed(seed)
         started = time.perf_counter()
+        fit_whitening(network, images[:fitted])  # the training part only
         if name == "multi_worker":
             # Keras 3's fit() fails under MultiWorkerMirroredStrategy
             # (keras-team/keras#20585): TensorFlow's own custom loop instead.
