@@ -63,6 +63,18 @@ def test_a_whitened_network_starts_with_the_frozen_layer_and_costs_it():
     assert (whitening.filters, whitening.kernel_size) == (8, (2, 2))
     assert not whitening.trainable and not whitening.use_bias
     assert type(model.layers[3]).__name__ == "ReLU"
+    # In float32 under mixed precision too, and so is what comes before it (16
+    # bits would blur its outputs); the first convolution after it in bfloat16.
+    mixed = build_network("cnn_bn", recipe, dtype="mixed_bfloat16")
+    assert [layer.compute_dtype for layer in mixed.layers[:5]] == [
+        "float32",
+        "float32",
+        "float32",
+        "float32",
+        "bfloat16",
+    ]
+    plain = build_network("cnn_bn", dtype="mixed_bfloat16")
+    assert plain.layers[0].compute_dtype == "bfloat16"  # without it, as before
     # Per image: the whitening's 2x2x1x8 per pixel, then the first stage's one
     # convolution 3x3x8x16 instead of 3x3x1x16 and 3x3x16x16, the rest as
     # cnn_bn's (a second stage of 16 -> 32 -> 32, the dense layer, the output).

@@ -120,7 +120,7 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     layers: list[L.Layer] = []
     stage_input = (*IMAGE_SHAPE, 1)  # the shape of what the stage takes
     if recipe.whitening:
-        layers += whitening_layers(dtype)
+        layers += whitening_layers()
         stage_input = (*IMAGE_SHAPE, WHITENED_CHANNELS)
     for stage in range(recipe.stages):
         convolutions = recipe.convolutions
@@ -254,9 +254,12 @@ def build_network(
             f"{', '.join(SHAPED)}"
         )
     keras.utils.set_random_seed(seed)
-    augment = augmentation_layers(recipe, seed, dtype)
+    # A whitening layer computes in float32 (whitening.py): what comes before it
+    # too, or its input would already be rounded to 16 bits.
+    head = "float32" if recipe.whitening else dtype
+    augment = augmentation_layers(recipe, seed, head)
     prefix = (
-        [L.Reshape((*IMAGE_SHAPE, 1), dtype=dtype)]
+        [L.Reshape((*IMAGE_SHAPE, 1), dtype=head)]
         if network.convolutional or augment
         else []
     )

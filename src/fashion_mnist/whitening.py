@@ -33,9 +33,14 @@ EPSILON = 5e-4
 MAX_IMAGES = 10_000
 
 
-def whitening_layers(dtype: str) -> list[keras.layers.Layer]:
+def whitening_layers() -> list[keras.layers.Layer]:
     """The frozen whitening convolution (placeholder filters until
-    ``fit_whitening``) and its ReLU."""
+    ``fit_whitening``) and its ReLU, both in float32 whatever dtype the rest
+    of the network computes in: the filters (up to 1/sqrt(EPSILON), about
+    45) would multiply a 16-bit input's rounding in the directions of least
+    variance, so that training in bfloat16 and a float32 prediction (the ONNX
+    file) would see different inputs. The next layer casts to its own dtype;
+    the layer costs 32 multiply-adds a pixel."""
     return [
         keras.layers.Conv2D(
             FILTERS,
@@ -44,9 +49,9 @@ def whitening_layers(dtype: str) -> list[keras.layers.Layer]:
             use_bias=False,
             trainable=False,
             name=NAME,
-            dtype=dtype,
+            dtype="float32",
         ),
-        keras.layers.ReLU(dtype=dtype),
+        keras.layers.ReLU(dtype="float32"),
     ]
 
 
