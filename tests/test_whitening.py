@@ -35,7 +35,7 @@ def _patches(images: np.ndarray) -> np.ndarray:
 def test_the_filters_whiten_the_patches_of_the_images_they_come_from():
     images = _smooth_images(200, seed=1)
     patches = _patches(images)
-    before = patches.T @ patches / len(patches)
+    before = _second_moment(patches)
     assert abs(before[0, 1]) > 0.2  # neighbours correlated: far from white
 
     kernel = patch_whitening(images)
@@ -122,3 +122,9 @@ def test_training_fits_the_filters_to_the_training_part_and_keeps_them():
     np.testing.assert_allclose(moment, np.diag(np.diag(moment)), atol=1e-6)
     assert np.diag(moment).min() > 0.9
     assert not np.allclose(kernel, patch_whitening(images), atol=1e-3)
+    # The trained layer itself whitens: its outputs where a whole 2 x 2 patch
+    # lies inside the image (the last row and column see padding), so the
+    # kernel's layout is the convolution's, not only the reshape above.
+    outputs = keras.ops.convert_to_numpy(whitening(training_part[..., None]))
+    convolved = _second_moment(outputs[:, :27, :27, :4])
+    np.testing.assert_allclose(convolved, np.diag(np.diag(moment)), atol=1e-5)
