@@ -73,7 +73,8 @@ def test_a_whitened_network_starts_with_the_frozen_layer_and_costs_it():
         "float32",
         "bfloat16",
     ]
-    plain = build_network("cnn_bn", dtype="mixed_bfloat16")
+    unwhitened = TrainingParams(shape=ShapeParams(whitening=False)).recipe("cnn_bn")
+    plain = build_network("cnn_bn", unwhitened, dtype="mixed_bfloat16")
     assert plain.layers[0].compute_dtype == "bfloat16"  # without it, as before
     # Per image: the whitening's 2x2x1x8 per pixel, then the first stage's one
     # convolution 3x3x8x16 instead of 3x3x1x16 and 3x3x16x16, the rest as

@@ -53,12 +53,15 @@ def test_cnn_augmented_adds_flips_to_the_same_two_convolutions():
     assert trainable == plain.count_params() == 225_034
 
 
-def test_the_default_has_two_narrow_stages_of_two_convolutions_with_fused_batch_norm():
+def test_the_default_whitens_then_has_two_narrow_stages_with_fused_batch_norm():
     model = build_network("cnn_bn")
     kinds = _kinds(model)
     assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
-    assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
-    assert _filters(model) == [16, 16, 32, 32]
+    assert kinds.count("FusedBatchNormalization") == 4  # 3 convolutions, 1 dense
+    # The frozen whitening layer (8 filters) in place of the first convolution.
+    assert _filters(model) == [8, 16, 32, 32]
+    whitening = model.layers[2]
+    assert (whitening.name, whitening.trainable) == ("whitening", False)
     momenta = {
         layer.momentum
         for layer in model.layers
@@ -67,9 +70,9 @@ def test_the_default_has_two_narrow_stages_of_two_convolutions_with_fused_batch_
     assert momenta == {0.9}  # short runs predict with settled running averages
     assert kinds[:2] == ["Reshape", "RandomFlip"]
     assert "RandomTranslation" not in kinds
-    # By hand: 3x3x1x16 + 3x3x16x16 + 3x3x16x32 + 3x3x32x32 (no biases), 4 x
-    # (16 + 16 + 32 + 32) batch norm, 7x7x32x128 + 4x128, (128 + 1) x 10.
-    assert model.count_params() == 144 + 2304 + 4608 + 9216 + 384 + 201_216 + 1290
+    # By hand: 2x2x1x8 (whitening) + 3x3x8x16 + 3x3x16x32 + 3x3x32x32 (no
+    # biases), 4 x (16 + 32 + 32) batch norm, 7x7x32x128 + 4x128, (128 + 1) x 10.
+    assert model.count_params() == 32 + 1152 + 4608 + 9216 + 320 + 201_216 + 1290
     recipe = NETWORKS["cnn_bn"].recipe
     assert (recipe.epochs, recipe.learning_rate) == (8, 0.02)
 
@@ -91,7 +94,9 @@ def _filters(model: keras.Model) -> list[int]:
 
 def test_the_shape_fields_build_the_stages_they_say():
     recipe = TrainingParams(
-        shape=ShapeParams(width=8, stages=2, convolutions=1, dense=0, dropout=0.1),
+        shape=ShapeParams(
+            width=8, stages=2, convolutions=1, whitening=False, dense=0, dropout=0.1
+        ),
         augmentation=AugmentationParams(flip=False),
     ).recipe("cnn_bn")
     model = build_network("cnn_bn", recipe)
@@ -115,7 +120,7 @@ def test_the_shape_fields_build_the_stages_they_say():
     assert _filters(build_network("vgg_bn", narrower)) == [16, 16, 32, 32]
     assert narrower.dense == 256
     wider = TrainingParams(shape=ShapeParams(width=32)).recipe("cnn_bn")
-    assert _filters(build_network("cnn_bn", wider)) == [32, 32, 64, 64]
+    assert _filters(build_network("cnn_bn", wider)) == [8, 32, 64, 64]
     assert (wider.dense, wider.epochs) == (128, 8)
 
 
@@ -123,11 +128,12 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
     one_then_two = TrainingParams(
         shape=ShapeParams(width=8, stages=3, convolutions=2, first_convolutions=1)
     ).recipe("cnn_bn")
-    assert _filters(build_network("cnn_bn", one_then_two)) == [8, 16, 16, 32, 32]
+    # (after cnn_bn's whitening layer, 8 filters)
+    assert _filters(build_network("cnn_bn", one_then_two)) == [8, 8, 16, 16, 32, 32]
     three_then_two = TrainingParams(shape=ShapeParams(first_convolutions=3)).recipe(
         "cnn_bn"
     )
-    assert _filters(build_network("cnn_bn", three_then_two)) == [16, 16, 16, 32, 32]
+    assert _filters(build_network("cnn_bn", three_then_two)) == [8, 16, 16, 16, 32, 32]
     # Left out, the first stage has as many as the others.
     assert _filters(build_network("vgg_bn")) == [32, 32, 64, 64]
     with pytest.raises(ValueError, match="refine a network shape"):
@@ -143,7 +149,7 @@ def test_the_first_stage_can_have_its_own_width():
     three_stages = TrainingParams(
         shape=ShapeParams(width=8, stages=3, first_width=4, first_convolutions=1)
     ).recipe("cnn_bn")
-    assert _filters(build_network("cnn_bn", three_stages)) == [4, 16, 16, 32, 32]
+    assert _filters(build_network("cnn_bn", three_stages)) == [8, 4, 16, 16, 32, 32]
     # Its multiply-adds follow: the first stage's second convolution at 28 x 28
     # px is 3x3x16x16 instead of 3x3x32x32 per pixel, and so on.
     assert multiply_adds(build_network("vgg_bn", narrow_first)) == (
