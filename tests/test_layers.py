@@ -113,7 +113,7 @@ def test_a_trained_network_copied_to_keras_layers_predicts_the_same():
 
     assert not uses_fused_layers(copy)
     kinds = [type(layer).__name__ for layer in copy.layers[2].layers]  # the network
-    assert kinds.count("BatchNormalization") == 5  # 4 convolutions, 1 dense
+    assert kinds.count("BatchNormalization") == 4  # 3 convolutions, 1 dense
     for a, b in zip(copy.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(

@@ -85,9 +85,9 @@ def test_a_whitened_network_starts_with_the_frozen_layer_and_costs_it():
         + 49 * 32 * 128
         + 128 * 10
     )
-    residual = TrainingParams(shape=ShapeParams(whitening=True, residual=True)).recipe(
-        "cnn_bn"
-    )
+    residual = TrainingParams(
+        shape=ShapeParams(whitening=True, residual=True, first_convolutions=2)
+    ).recipe("cnn_bn")
     assert build_network("cnn_bn", residual).get_layer("stage_1").input_shape == (
         None,
         28,

@@ -77,14 +77,21 @@ def test_the_default_whitens_then_has_two_narrow_stages_with_fused_batch_norm():
     assert (recipe.epochs, recipe.learning_rate) == (8, 0.02)
 
 
-def test_vgg_bn_has_two_stages_of_two_convolutions_with_batch_norm():
+def test_vgg_bn_whitens_then_has_two_stages_of_two_convolutions_with_batch_norm():
     model = build_network("vgg_bn")
     kinds = _kinds(model)
-    assert kinds.count("Conv2D") == 4 and kinds.count("MaxPooling2D") == 2
+    assert kinds.count("Conv2D") == 5 and kinds.count("MaxPooling2D") == 2
     assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
-    assert model.count_params() == 871_978
+    # The frozen whitening layer (8 filters) before the first stage.
+    assert _filters(model) == [8, 32, 32, 64, 64]
+    assert not model.get_layer("whitening").trainable
+    # By hand: 2x2x1x8 + 3x3x8x32 + 3x3x32x32 + 3x3x32x64 + 3x3x64x64, 4 x
+    # (32 + 32 + 64 + 64) batch norm, 7x7x64x256 + 4x256, (256 + 1) x 10.
+    assert model.count_params() == (
+        32 + 2304 + 9216 + 18_432 + 36_864 + 768 + 802_816 + 1024 + 2570
+    )
     recipe = NETWORKS["vgg_bn"].recipe
-    assert (recipe.epochs, recipe.learning_rate) == (20, 0.02)
+    assert (recipe.epochs, recipe.learning_rate) == (16, 0.02)
     assert recipe.flip_tta and recipe.shift_tta  # ten views
 
 
@@ -117,7 +124,7 @@ def test_the_shape_fields_build_the_stages_they_say():
     assert model.count_params() == 72 + 32 + 1152 + 64 + 7850
     # One field changed, the rest the architecture's own.
     narrower = TrainingParams(shape=ShapeParams(width=16)).recipe("vgg_bn")
-    assert _filters(build_network("vgg_bn", narrower)) == [16, 16, 32, 32]
+    assert _filters(build_network("vgg_bn", narrower)) == [8, 16, 16, 32, 32]
     assert narrower.dense == 256
     wider = TrainingParams(shape=ShapeParams(width=32)).recipe("cnn_bn")
     assert _filters(build_network("cnn_bn", wider)) == [8, 32, 64, 64]
@@ -135,7 +142,7 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
     )
     assert _filters(build_network("cnn_bn", three_then_two)) == [8, 16, 16, 16, 32, 32]
     # Left out, the first stage has as many as the others.
-    assert _filters(build_network("vgg_bn")) == [32, 32, 64, 64]
+    assert _filters(build_network("vgg_bn")) == [8, 32, 32, 64, 64]
     with pytest.raises(ValueError, match="refine a network shape"):
         LAB_RECIPE.changed(first_convolutions=1)
     with pytest.raises(ValueError, match="mlp's shape is fixed"):
@@ -145,15 +152,19 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
 def test_the_first_stage_can_have_its_own_width():
     narrow_first = TrainingParams(shape=ShapeParams(first_width=16)).recipe("vgg_bn")
     # The first stage narrower, the next ones as wide as vgg_bn's (width 32, doubled).
-    assert _filters(build_network("vgg_bn", narrow_first)) == [16, 16, 64, 64]
+    assert _filters(build_network("vgg_bn", narrow_first)) == [8, 16, 16, 64, 64]
     three_stages = TrainingParams(
         shape=ShapeParams(width=8, stages=3, first_width=4, first_convolutions=1)
     ).recipe("cnn_bn")
     assert _filters(build_network("cnn_bn", three_stages)) == [8, 4, 16, 16, 32, 32]
-    # Its multiply-adds follow: the first stage's second convolution at 28 x 28
-    # px is 3x3x16x16 instead of 3x3x32x32 per pixel, and so on.
+    # Its multiply-adds follow: after the whitening's 2x2x1x8 per pixel, the
+    # first stage's second convolution at 28 x 28 px is 3x3x16x16 instead of
+    # 3x3x32x32 per pixel, and so on.
     assert multiply_adds(build_network("vgg_bn", narrow_first)) == (
-        784 * 9 * (1 * 16 + 16 * 16) + 196 * 9 * (16 * 64 + 64 * 64) + 3136 * 256 + 2560
+        784 * (4 * 8 + 9 * (8 * 16 + 16 * 16))
+        + 196 * 9 * (16 * 64 + 64 * 64)
+        + 3136 * 256
+        + 2560
     )
     with pytest.raises(ValueError, match="refine a network shape"):
         LAB_RECIPE.changed(first_width=16)

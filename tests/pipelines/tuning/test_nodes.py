@@ -111,7 +111,8 @@ def test_a_trial_may_change_the_networks_shape():
     assert (recipe.width, recipe.stages, recipe.convolutions) == (48, 3, 2)
     network = build_network("cnn_bn", recipe)
     filters = [layer.filters for layer in network.layers if hasattr(layer, "filters")]
-    assert filters == [48, 48, 96, 96, 192, 192]
+    # cnn_bn's whitening layer, its first stage's one convolution, then two each
+    assert filters == [8, 48, 96, 96, 192, 192]
     # The recommendation names each key where the modeling parameters have it.
     assert _params_argument("cnn_bn", {"width": 48, "learning_rate": 0.002}) == (
         "model.architecture=cnn_bn,training.learning_rate=0.002,training.shape.width=48"
