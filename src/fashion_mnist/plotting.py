@@ -82,8 +82,14 @@ def keep_labels_apart(figure: Figure, labels: Sequence[Annotation]) -> None:
     network and its variant often sit at nearly the same minutes and accuracy.
     (Written here because matplotlib has no overlap avoidance for annotations,
     and the one library that does, adjustText, would be a dependency for
-    this alone.)"""
+    this alone.) A label that would run past the right edge of its axes goes
+    to the left of its point instead."""
     figure.draw_without_rendering()  # lays the figure out: boxes in pixels
+    for label in labels:
+        if label.get_window_extent().x1 > label.axes.get_window_extent().x1:
+            x, y = label.get_position()
+            label.set_position((-x, y))
+            label.set_horizontalalignment("right")
     points_per_pixel = 72 / figure.dpi
     placed = []
     for label in sorted(labels, key=lambda label: -label.xy[1]):  # top first

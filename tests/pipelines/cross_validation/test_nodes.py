@@ -217,10 +217,25 @@ def test_the_time_plot_keeps_the_labels_of_close_points_apart():
     assert len(boxes) == 3
     for first, second in itertools.combinations(boxes, 2):
         assert not first.overlaps(second)
-    # The higher point's label stays where labels go; the lower one moves.
+    # The higher point's label stays at its height; the lower one moves down.
     offsets = {text.get_text(): text.get_position() for text in figure.axes[0].texts}
-    assert offsets["twin 0.9118"] == (6, 6)
+    assert offsets["twin 0.9118"][1] == 6
     assert offsets["cnn 0.9116"][1] < 6
+
+
+def test_the_time_plot_keeps_the_right_most_label_inside_its_axes():
+    # cnn the slowest: its label, right of the point, would cross the frame.
+    scores = SCORES.assign(training_seconds=[30] * 5 + [600] * 5 + [60] * 5)
+    figure = plot_accuracy_against_time(scores, summarize_folds(scores))
+    figure.draw_without_rendering()
+    axis = figure.axes[0]
+    frame = axis.get_window_extent()
+    for text in axis.texts:
+        box = text.get_window_extent()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, text.get_text()
+    offsets = {text.get_text(): text.get_position() for text in axis.texts}
+    assert offsets["cnn 0.9116"] == (-6, 6)  # to the left of its point
+    assert offsets["mlp 0.8822"] == (6, 6)  # the others where labels go
 
 
 def test_the_time_plot_puts_each_architecture_at_its_minutes_and_accuracy():
