@@ -129,3 +129,22 @@ def test_training_fits_the_filters_to_the_training_part_and_keeps_them():
     outputs = keras.ops.convert_to_numpy(whitening(training_part[..., None]))
     convolved = _second_moment(outputs[:, :27, :27, :4])
     np.testing.assert_allclose(convolved, np.diag(np.diag(moment)), atol=1e-5)
+
+
+def test_every_member_of_an_ensemble_gets_the_training_parts_filters():
+    images = _smooth_images(64, seed=4)
+    labels = np.arange(len(images), dtype=np.uint8) % 10
+    training = TrainingParams(
+        epochs=1,
+        batch_size=32,
+        members=2,
+        shape=ShapeParams(whitening=True, width=4, dense=8),
+    )
+    model, _ = train_classifier(
+        "cnn_bn", images, labels, training, levers=Levers(8, "float32", "tf_data")
+    )
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    assert len(members) == 2
+    for member in members:
+        kernel = keras.ops.convert_to_numpy(member.get_layer("whitening").kernel)
+        np.testing.assert_array_equal(kernel, patch_whitening(images), member.name)

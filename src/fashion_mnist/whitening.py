@@ -9,8 +9,9 @@ one channel: four eigenvectors, eight filters, followed by a ReLU (the negated
 filters keep what the ReLU cuts off).
 
 The filters depend on the training images, so the network is built with
-placeholder filters and ``fit_whitening`` sets them from the images it is about
-to be trained on (the training part only, never validation or test images). The
+placeholder filters; ``patch_whitening`` computes the filters from the images it
+is about to be trained on (the training part only, never validation or test
+images) and ``set_whitening`` puts them in each network trained on them. The
 layer is a standard ``Conv2D``: the saved model needs nothing of this project.
 Written by hand because Keras has no whitening layer (nor scikit-learn one that
 works on image patches).
@@ -35,7 +36,7 @@ MAX_IMAGES = 10_000
 
 def whitening_layers() -> list[keras.layers.Layer]:
     """The frozen whitening convolution (placeholder filters until
-    ``fit_whitening``) and its ReLU, both in float32 whatever dtype the rest
+    ``set_whitening``) and its ReLU, both in float32 whatever dtype the rest
     of the network computes in: the filters (up to 1/sqrt(EPSILON), about
     45) would multiply a 16-bit input's rounding in the directions of least
     variance, so that training in bfloat16 and a float32 prediction (the ONNX
@@ -71,9 +72,8 @@ def patch_whitening(images: np.ndarray) -> np.ndarray:
     return kernel.reshape(SIZE, SIZE, 1, FILTERS).astype(np.float32)
 
 
-def fit_whitening(model: keras.Model, images: np.ndarray) -> None:
-    """Set the filters of ``model``'s whitening layer, if it has one, from the
-    images it will be trained on."""
-    layers = [layer for layer in model.layers if layer.name == NAME]
-    if layers:
-        layers[0].kernel.assign(patch_whitening(images))
+def set_whitening(model: keras.Model, kernel: np.ndarray | None) -> None:
+    """Put ``kernel`` (``patch_whitening``'s, of the images ``model`` will be
+    trained on) in ``model``'s whitening layer; ``None``: a network without one."""
+    if kernel is not None:
+        model.get_layer(NAME).kernel.assign(kernel)

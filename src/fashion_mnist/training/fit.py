@@ -28,7 +28,7 @@ from fashion_mnist.performance import Levers, cpu_flags, onednn_state
 from fashion_mnist.recipes import Recipe
 from fashion_mnist.recipes.compilation import compile_classifier, wants_one_hot
 from fashion_mnist.views import averaged
-from fashion_mnist.whitening import fit_whitening
+from fashion_mnist.whitening import patch_whitening, set_whitening
 
 from .custom_loop import fit_with_custom_loop
 from .data import targets, training_dataset
@@ -100,7 +100,11 @@ def train_classifier(
     levers = _distributable(levers, name)
     strategy = make_strategy(training.distribution)
     steps = math.ceil(fitted / recipe.batch_size)
-    networks, tables, seconds = [], [], 0.0
+    networks, tables = [], []
+    started = time.perf_counter()  # the filters are part of the training time
+    # The whitening filters depend on the images only: once for every member.
+    whitening = patch_whitening(images[:fitted]) if recipe.whitening else None
+    seconds = time.perf_counter() - started
     for member in range(recipe.members):
         seed = training.seed + member
         network = _compiled(architecture, recipe, seed, strategy, levers, steps)
@@ -111,7 +115,7 @@ def train_classifier(
         y = targets(labels, wants_one_hot(network))
         keras.utils.set_random_seed(seed)
         started = time.perf_counter()
-        fit_whitening(network, images[:fitted])  # the training part only
+        set_whitening(network, whitening)  # from the training part only
         if name == "multi_worker":
             # Keras 3's fit() fails under MultiWorkerMirroredStrategy
             # (keras-team/keras#20585): TensorFlow's own custom loop instead.
@@ -126,12 +130,15 @@ def train_classifier(
     with strategy.scope():
         model = finished_model(networks, recipe)
     replicas = strategy.num_replicas_in_sync
-    history = (
-        tables[0]
-        if len(tables) == 1
-        else pd.concat(tables).groupby("epoch", as_index=False).mean()
-    )
+    history = _mean_history(tables)
     return model, FitResult(history, seconds, fitted, recipe, levers, name, replicas)
+
+
+def _mean_history(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The members' per-epoch mean (one member: its own history)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pd.concat(tables).groupby("epoch", as_index=False).mean()
 
 
 def _compiled(
