@@ -62,3 +62,16 @@ def multiply_adds(model: keras.Model) -> int:
 def describe_cost(model: keras.Model) -> dict[str, int]:
     """Parameters (trainable and not) and forward multiply-adds per image."""
     return {"parameters": model.count_params(), "multiply_adds": multiply_adds(model)}
+
+
+def network_parameters(model: keras.Model) -> int:
+    """``model``'s parameters without the fixed 0/1 maps of its test-time views
+    (``views.py``: a mirror or a one-pixel move is a non-trainable ``Dense`` of
+    28 x 28 numbers): those of the trained network(s) it holds, as the training
+    log and the cost table count them."""
+    fixed = sum(
+        layer.count_params()
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dense) and not layer.trainable
+    )
+    return model.count_params() - fixed

@@ -104,6 +104,22 @@ def test_decimals_are_shown_readably_but_kept_whole(tmp_path):
     assert sheet.column_dimensions["A"].width == len("accuracy") + 2
 
 
+def test_a_column_shows_its_decimals_in_one_format(tmp_path):
+    # A standard deviation of 0.00071 beside 0.0017 reads in five decimals,
+    # not as 7.13E-04 beside 0.0017; a p-value column goes scientific as a
+    # whole once one of its values is below 1e-4.
+    path = tmp_path / "book.xlsx"
+    frame = pd.DataFrame(
+        {"std": [0.0017, 0.000713, 0.0], "p_value": [0.094, 1.3e-06, 0.5]}
+    )
+    _dataset(path).save({"summary": frame})
+    sheet = load_workbook(path)["summary"]
+    assert [sheet[f"A{row}"].number_format for row in (2, 3, 4)] == ["0.00000"] * 3
+    assert [sheet[f"B{row}"].number_format for row in (2, 3, 4)] == ["0.00E+00"] * 3
+    assert sheet["A3"].value == 0.000713
+    assert sheet.column_dimensions["A"].width == len("0.00071") + 2
+
+
 def test_booleans_read_true_and_false_in_any_spreadsheet_program(tmp_path):
     path = tmp_path / "book.xlsx"
     frame = pd.DataFrame({"jit_compile": [True, False], "workers": [3, 2]})

@@ -4,6 +4,7 @@ native Excel line charts, laid out from the catalog, and writes atomically."""
 from __future__ import annotations
 
 import io
+import math
 from copy import deepcopy
 from typing import Any
 
@@ -115,16 +116,20 @@ BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
 
 
 def _autofit(sheet: Worksheet) -> None:
-    """Widen each column to its longest shown value; show decimals readably."""
+    """Widen each column to its longest shown value; show decimals readably,
+    in one format per column."""
     for column in sheet.columns:
+        float_format = _float_format(
+            [cell.value for cell in column if isinstance(cell.value, float)]
+        )
         for cell in column:
             if isinstance(cell.value, bool):
                 # Excel shows a boolean cell as TRUE/FALSE by itself,
                 # LibreOffice as 1/0 unless the format says so.
                 cell.number_format = BOOLEAN_FORMAT
             elif isinstance(cell.value, float):
-                cell.number_format = _float_format(cell.value)
-        width = max(len(_shown(cell.value)) for cell in column)
+                cell.number_format = float_format
+        width = max(len(_shown(cell.value, float_format)) for cell in column)
         sheet.column_dimensions[get_column_letter(column[0].column)].width = min(
             width + 2, 60
         )
@@ -142,19 +147,33 @@ def _printable(sheet: Worksheet) -> None:
     sheet.print_title_rows = "1:1"
 
 
-def _float_format(value: float) -> str:
-    # Only how a number is shown: the cell keeps every digit (a p-value of
-    # 1.1e-05 must not read 0.0000, an accuracy needs no 17 digits).
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
+SCIENTIFIC = "0.00E+00"
+
+
+def _float_format(values: list[float]) -> str:
+    """One format for a column's floats. Only how they are shown: the cell
+    keeps every digit (a p-value of 1.1e-05 must not read 0.0000, an accuracy
+    needs no 17 digits). Four decimals, five when the column's smallest value
+    needs them for two significant digits (a standard deviation of 0.00071
+    beside 0.0017), scientific below 1e-4 or from 1e7."""
+    magnitudes = [abs(value) for value in values if value and math.isfinite(value)]
+    if not magnitudes:
         return "0.0000"
-    return "0.00E+00"
+    if max(magnitudes) >= 1e7:
+        return SCIENTIFIC
+    decimals = max(4, 1 - math.floor(math.log10(min(magnitudes))))
+    if decimals > 5:
+        return SCIENTIFIC
+    return "0." + "0" * decimals
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, float_format: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4f}" if _float_format(value) == "0.0000" else f"{value:.2E}"
+        if float_format == SCIENTIFIC:
+            return f"{value:.2E}"
+        return f"{value:.{len(float_format) - 2}f}"
     return str(value)
 
 

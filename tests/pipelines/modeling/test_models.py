@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from fashion_mnist.cost import multiply_adds
+from fashion_mnist.cost import multiply_adds, network_parameters
 from fashion_mnist.networks import (
     NETWORKS,
     build_classifier,
@@ -333,6 +333,9 @@ def test_shift_tta_adds_the_image_moved_one_pixel_each_way():
         layer for layer in both.layers if layer.name.startswith(("move_", "mirror"))
     ]
     assert len(fixed) == 5 and not any(layer.trainable for layer in fixed)
+    # The views' fixed maps (28 x 28 each) are no parameters of the network.
+    assert both.count_params() == network.count_params() + 5 * 28 * 28
+    assert network_parameters(both) == network.count_params()
 
 
 def test_an_ensemble_predicts_the_mean_of_its_members_each_trained_alone():
@@ -368,6 +371,9 @@ def test_an_ensemble_predicts_the_mean_of_its_members_each_trained_alone():
         rtol=1e-4,
     )
     assert result.samples_per_second * result.seconds == pytest.approx(192 * 2 * 2)
+    assert (
+        network_parameters(ensemble) == 2 * alone[0][0].get_layer("mlp").count_params()
+    )
 
 
 @pytest.mark.parametrize("members", [0, 6])

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from fashion_mnist.cost import network_parameters
 from fashion_mnist.training import TrainingParams, train_classifier
 
 from ..params import ModelParams
@@ -33,7 +34,7 @@ def train_model(
     history = result.history
     summary = {
         "architecture": model.architecture,
-        "parameters": int(classifier.count_params()),
+        "parameters": network_parameters(classifier),
         "epochs": result.recipe.epochs,
         "batch_size": result.recipe.batch_size,
         "seed": training.seed,
