@@ -98,6 +98,20 @@ def test_a_whitened_network_starts_with_the_frozen_layer_and_costs_it():
         TrainingParams(shape=ShapeParams(whitening=True)).recipe("cnn")
 
 
+def _train_whitened(images: np.ndarray, labels: np.ndarray, **fields):
+    """A tiny whitened ``cnn_bn`` trained one epoch in float32 (``fields``:
+    more ``training`` parameters)."""
+    training = TrainingParams(
+        epochs=1,
+        batch_size=32,
+        shape=ShapeParams(whitening=True, width=4, dense=8),
+        **fields,
+    )
+    return train_classifier(
+        "cnn_bn", images, labels, training, levers=Levers(8, "float32", "tf_data")
+    )
+
+
 def test_training_fits_the_filters_to_the_training_part_and_keeps_them():
     """The filters come from the images trained on, not from the held-out
     validation part (here 1 minus such images: another second moment), and
@@ -106,15 +120,7 @@ def test_training_fits_the_filters_to_the_training_part_and_keeps_them():
     held_out = 1.0 - _smooth_images(32, seed=3)
     images = np.concatenate([training_part, held_out])
     labels = np.arange(len(images), dtype=np.uint8) % 10
-    training = TrainingParams(
-        epochs=1,
-        batch_size=32,
-        validation_split=0.25,
-        shape=ShapeParams(whitening=True, width=4, dense=8),
-    )
-    model, result = train_classifier(
-        "cnn_bn", images, labels, training, levers=Levers(8, "float32", "tf_data")
-    )
+    model, result = _train_whitened(images, labels, validation_split=0.25)
     assert result.samples == 96
     whitening = model.get_layer("cnn_bn").get_layer("whitening")
     kernel = keras.ops.convert_to_numpy(whitening.kernel)
@@ -134,15 +140,7 @@ def test_training_fits_the_filters_to_the_training_part_and_keeps_them():
 def test_every_member_of_an_ensemble_gets_the_training_parts_filters():
     images = _smooth_images(64, seed=4)
     labels = np.arange(len(images), dtype=np.uint8) % 10
-    training = TrainingParams(
-        epochs=1,
-        batch_size=32,
-        members=2,
-        shape=ShapeParams(whitening=True, width=4, dense=8),
-    )
-    model, _ = train_classifier(
-        "cnn_bn", images, labels, training, levers=Levers(8, "float32", "tf_data")
-    )
+    model, _ = _train_whitened(images, labels, members=2)
     members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     assert len(members) == 2
     for member in members:

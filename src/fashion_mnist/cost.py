@@ -44,10 +44,8 @@ def layer_multiply_adds(layer: keras.layers.Layer) -> int:
         _, height, width, filters = layer.output.shape
         kernel_height, kernel_width, channels, _ = layer.kernel.shape
         return height * width * filters * kernel_height * kernel_width * channels
-    if isinstance(layer, keras.layers.Dense) and layer.trainable:
-        # A Dense layer applies to the last axis; any other axes repeat it. A
-        # non-trainable one (the mirror of flip test-time augmentation) is a
-        # fixed permutation and no arithmetic worth counting.
+    if isinstance(layer, keras.layers.Dense) and not _fixed_map(layer):
+        # A Dense layer applies to the last axis; any other axes repeat it.
         inputs, units = layer.kernel.shape
         repeats = math.prod(layer.input.shape[1:-1])
         return repeats * inputs * units
@@ -69,9 +67,12 @@ def network_parameters(model: keras.Model) -> int:
     (``views.py``: a mirror or a one-pixel move is a non-trainable ``Dense`` of
     28 x 28 numbers): those of the trained network(s) it holds, as the training
     log and the cost table count them."""
-    fixed = sum(
-        layer.count_params()
-        for layer in model.layers
-        if isinstance(layer, keras.layers.Dense) and not layer.trainable
-    )
+    fixed = sum(layer.count_params() for layer in model.layers if _fixed_map(layer))
     return model.count_params() - fixed
+
+
+def _fixed_map(layer: keras.layers.Layer) -> bool:
+    """Whether ``layer`` is a test-time view's fixed 0/1 map (``views.py``): a
+    non-trainable ``Dense``, a mirror or a one-pixel move of the image, no
+    arithmetic worth counting and no learned parameters."""
+    return isinstance(layer, keras.layers.Dense) and not layer.trainable
