@@ -82,16 +82,17 @@ def test_vgg_bn_whitens_then_has_two_stages_of_two_convolutions_with_batch_norm(
     kinds = _kinds(model)
     assert kinds.count("Conv2D") == 5 and kinds.count("MaxPooling2D") == 2
     assert kinds.count("FusedBatchNormalization") == 5  # 4 convolutions, 1 dense
-    # The frozen whitening layer (8 filters) before the first stage.
-    assert _filters(model) == [8, 32, 32, 64, 64]
+    # The frozen whitening layer (8 filters) before the first stage, which has
+    # 16 filters at full resolution; the second stage has width 32 doubled.
+    assert _filters(model) == [8, 16, 16, 64, 64]
     assert not model.get_layer("whitening").trainable
-    # By hand: 2x2x1x8 + 3x3x8x32 + 3x3x32x32 + 3x3x32x64 + 3x3x64x64, 4 x
-    # (32 + 32 + 64 + 64) batch norm, 7x7x64x256 + 4x256, (256 + 1) x 10.
+    # By hand: 2x2x1x8 + 3x3x8x16 + 3x3x16x16 + 3x3x16x64 + 3x3x64x64, 4 x
+    # (16 + 16 + 64 + 64) batch norm, 7x7x64x256 + 4x256, (256 + 1) x 10.
     assert model.count_params() == (
-        32 + 2304 + 9216 + 18_432 + 36_864 + 768 + 802_816 + 1024 + 2570
+        32 + 1152 + 2304 + 9216 + 36_864 + 640 + 802_816 + 1024 + 2570
     )
     recipe = NETWORKS["vgg_bn"].recipe
-    assert (recipe.epochs, recipe.learning_rate) == (16, 0.02)
+    assert (recipe.epochs, recipe.learning_rate) == (20, 0.02)
     assert recipe.flip_tta and recipe.shift_tta  # ten views
 
 
@@ -142,7 +143,7 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
     )
     assert _filters(build_network("cnn_bn", three_then_two)) == [8, 16, 16, 16, 32, 32]
     # Left out, the first stage has as many as the others.
-    assert _filters(build_network("vgg_bn")) == [8, 32, 32, 64, 64]
+    assert _filters(build_network("vgg_bn")) == [8, 16, 16, 64, 64]
     with pytest.raises(ValueError, match="refine a network shape"):
         LAB_RECIPE.changed(first_convolutions=1)
     with pytest.raises(ValueError, match="mlp's shape is fixed"):
@@ -150,9 +151,12 @@ def test_the_first_stage_can_have_its_own_number_of_convolutions():
 
 
 def test_the_first_stage_can_have_its_own_width():
-    narrow_first = TrainingParams(shape=ShapeParams(first_width=16)).recipe("vgg_bn")
-    # The first stage narrower, the next ones as wide as vgg_bn's (width 32, doubled).
-    assert _filters(build_network("vgg_bn", narrow_first)) == [8, 16, 16, 64, 64]
+    # vgg_bn's first stage (16 filters) is narrower than width 32; the next
+    # stage has width doubled (64). first_width: 32 gives the earlier preset.
+    narrow_first = NETWORKS["vgg_bn"].recipe
+    assert (narrow_first.width, narrow_first.first_width) == (32, 16)
+    earlier = TrainingParams(shape=ShapeParams(first_width=32)).recipe("vgg_bn")
+    assert _filters(build_network("vgg_bn", earlier)) == [8, 32, 32, 64, 64]
     three_stages = TrainingParams(
         shape=ShapeParams(width=8, stages=3, first_width=4, first_convolutions=1)
     ).recipe("cnn_bn")
@@ -176,7 +180,9 @@ def test_the_first_stage_can_have_its_own_width():
 
 def test_residual_stages_add_their_first_convolution_to_their_last():
     recipe = TrainingParams(
-        shape=ShapeParams(width=4, stages=2, convolutions=3, residual=True)
+        shape=ShapeParams(
+            width=4, first_width=4, stages=2, convolutions=3, residual=True
+        )
     ).recipe("vgg_bn")
     model = build_network("vgg_bn", recipe, seed=3)
     plain = build_network("vgg_bn", recipe.changed(residual=None), seed=3)
