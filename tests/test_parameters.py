@@ -9,6 +9,7 @@ from kedro.framework.session import KedroSession
 from pydantic import ValidationError
 
 from fashion_mnist.defaults import ARCHITECTURE, SEED
+from fashion_mnist.networks import NETWORKS, SHAPED
 from fashion_mnist.pipelines.benchmarking.params import BenchmarkParams
 from fashion_mnist.pipelines.cross_validation.params import CrossValidationParams
 from fashion_mnist.pipelines.data_processing.params import DataProcessingParams
@@ -117,6 +118,51 @@ def test_the_files_hold_the_documented_defaults(parameters):
     assert folds.folds == 5
     assert folds.architectures == ["mlp", "cnn", "cnn_augmented", "cnn_bn"]
     assert folds.epochs is None and folds.batch_size is None
+
+
+def _comment_lines(name: str) -> list[str]:
+    """The comments of a parameter file in conf/base, one string per line."""
+    text = (PROJECT_ROOT / "conf" / "base" / name).read_text()
+    return [line.split("#", 1)[1] for line in text.splitlines() if "#" in line]
+
+
+def _architecture_notes(lines: list[str]) -> dict[str, str]:
+    """The model section's note on each architecture ("#   cnn_bn   a frozen
+    ..." and its indented continuation lines), joined into one line each."""
+    notes: dict[str, str] = {}
+    current = None
+    for line in lines:
+        words = line.split()
+        if line.startswith("   ") and words and words[0] in NETWORKS:
+            current = words[0]
+            notes[current] = " ".join(words[1:])
+        elif current and line.startswith(" " * 8) and words:
+            notes[current] += " " + " ".join(words)
+        else:
+            current = None
+    return notes
+
+
+@pytest.mark.parametrize("architecture", SHAPED)
+def test_the_modeling_file_tells_the_shaped_networks_as_their_recipes_are(architecture):
+    """parameters_modeling.yml repeats the shaped networks' recipes in its
+    comments for the reader; their home is ``NETWORKS``, so a recipe changed
+    there must be changed in those comments too."""
+    recipe = NETWORKS[architecture].recipe
+    lines = _comment_lines("parameters_modeling.yml")
+    note = _architecture_notes(lines)[architecture]
+    first = recipe.first_width or recipe.width
+    assert f"({first}, then {recipe.width * 2} filters)" in note
+    assert f"for {recipe.epochs} epochs" in note
+    assert f"peak rate of {recipe.learning_rate}" in note
+    shape = (
+        f"{architecture}: {recipe.width}, {recipe.stages}, {recipe.convolutions}, "
+        f"{recipe.dense}, {recipe.dropout}"
+    )
+    assert shape in " ".join(line.strip() for line in lines)
+    if recipe.first_width is not None:
+        first_width = next(line for line in lines if "first stage's filters" in line)
+        assert f"{architecture}: {recipe.first_width})" in first_width
 
 
 @pytest.mark.parametrize(
