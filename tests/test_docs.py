@@ -1,6 +1,5 @@
 """Every relative link and #anchor in README.md, README.ru.md and docs/ leads
-somewhere: the file exists, and the heading the anchor names is in it; the
-front page is short, and the commands the pages quote copy whole."""
+somewhere: the file exists, and the heading the anchor names is in it."""
 
 from __future__ import annotations
 
@@ -67,19 +66,3 @@ def test_the_front_page_is_short_and_links_every_docs_page():
         assert f"(docs/{page.name})" in (PROJECT_ROOT / "README.ru.md").read_text(
             encoding="utf-8"
         ), page.name
-
-
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_no_inline_command_breaks_inside_a_params_list(page):
-    """Markdown turns a line break inside `inline code` into a space: a
-    `--params "a=1,b=2"` list broken after a comma would be copied as
-    "a=1, b=2", which Kedro reads as a value with a space in it."""
-    text = FENCE.sub("", page.read_text(encoding="utf-8"))
-    broken = [
-        span
-        for span in re.findall(r"(?<!`)`([^`]+)`(?!`)", text)
-        # key=value, then a line break and the next key=, in a list that has
-        # no spaces (it starts the span, a quote or follows a comma)
-        if re.search(r"(?:^|[\",])[\w.]+=[^\s,]*,\n\s*[\w.]+=", span)
-    ]
-    assert not broken, f"{page.name}: keep these on one line: {broken}"
