@@ -80,6 +80,10 @@ def _conv_bn(filters: int, dtype: str) -> list[L.Layer]:
     ]
 
 
+def _pooling(pool: bool, dtype: str) -> list[L.Layer]:
+    return [L.MaxPooling2D(dtype=dtype)] if pool else []
+
+
 def _dense_bn(units: int, dropout: float, dtype: str) -> list[L.Layer]:
     """Flatten, a batch-normalised dense layer (none for ``units`` 0), dropout."""
     layers: list[L.Layer] = [L.Flatten(dtype=dtype)]
@@ -98,6 +102,7 @@ def _residual_stage(
     filters: int,
     convolutions: int,
     input_shape: tuple[int, int, int],
+    early_pooling: bool,
     dtype: str,
 ) -> keras.Model:
     """A stage whose first convolution's output (after its ReLU) is added to
@@ -107,7 +112,7 @@ def _residual_stage(
     nested in it: the network still saves and loads with ``safe_mode``."""
     inputs = keras.Input(shape=input_shape)
     first = inputs
-    for layer in _conv_bn(filters, dtype):
+    for layer in _conv_bn(filters, dtype) + _pooling(early_pooling, dtype):
         first = layer(first)
     last = first
     for _ in range(convolutions - 1):
@@ -125,6 +130,7 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
     if recipe.whitening:
         layers += whitening_layers()
         stage_input = (*IMAGE_SHAPE, WHITENED_CHANNELS)
+    early = bool(recipe.early_pooling)
     for stage in range(recipe.stages):
         convolutions = recipe.convolutions
         if stage == 0 and recipe.first_convolutions is not None:
@@ -133,19 +139,14 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
         if stage == 0 and recipe.first_width is not None:
             filters = recipe.first_width
         if recipe.residual and convolutions > 1:
-            layers.append(
-                _residual_stage(
-                    f"stage_{stage + 1}",
-                    filters,
-                    convolutions,
-                    stage_input,
-                    dtype,
-                )
-            )
+            name = f"stage_{stage + 1}"
+            stage_args = (name, filters, convolutions, stage_input, early, dtype)
+            layers.append(_residual_stage(*stage_args))
         else:
-            for _ in range(convolutions):
-                layers += _conv_bn(filters, dtype)
-        layers.append(L.MaxPooling2D(dtype=dtype))
+            for index in range(convolutions):
+                pool = early and index == 0
+                layers += _conv_bn(filters, dtype) + _pooling(pool, dtype)
+        layers += _pooling(not early, dtype)
         stage_input = (stage_input[0] // 2, stage_input[1] // 2, filters)
     return layers + _dense_bn(recipe.dense, recipe.dropout, dtype)
 

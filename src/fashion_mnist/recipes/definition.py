@@ -98,7 +98,8 @@ class Recipe(BaseModel):
     # connection over each stage; with `whitening`, a frozen whitening layer
     # before the first), `width` filters in the
     # first stage, doubled at each next one (the first stage `first_width` if
-    # given), a 2x2 max pooling after each stage, then a dense layer and dropout.
+    # given), a 2x2 max pooling after each stage (with `early_pooling`, after
+    # its first convolution), then a dense layer and dropout.
     width: int | None = _shape(
         "filters of the first stage's convolutions (doubled at each stage)",
         ge=4,
@@ -128,6 +129,11 @@ class Recipe(BaseModel):
         "add each stage's first convolution's output to its last one's (a skip "
         "connection over the stage; a stage of one convolution has none; None: "
         "no skips)",
+        optional=True,
+    )
+    early_pooling: bool | None = _shape(
+        "pool each stage right after its first convolution, so that the others "
+        "run at half its resolution (airbench's order; None: after its last)",
         optional=True,
     )
     whitening: bool | None = _shape(

@@ -228,6 +228,41 @@ def test_residual_stages_add_their_first_convolution_to_their_last():
         LAB_RECIPE.changed(residual=True)
 
 
+def test_early_pooling_runs_each_stages_later_convolutions_at_half_resolution():
+    early = TrainingParams(shape=ShapeParams(early_pooling=True)).recipe("vgg_bn")
+    model = build_network("vgg_bn", early)
+    convolutions = [
+        layer.output.shape[1:3]
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D) and layer.name != "whitening"
+    ]
+    assert convolutions == [(28, 28), (14, 14), (14, 14), (7, 7)]
+    # The same weights as the preset's (pooling has none), a quarter of the
+    # arithmetic for each stage's second convolution; the same 7 x 7 x 64 into
+    # the dense layer.
+    assert model.count_params() == build_network("vgg_bn").count_params()
+    assert multiply_adds(model) == (
+        784 * (4 * 8 + 9 * 8 * 16)
+        + 196 * 9 * (16 * 16 + 16 * 64)
+        + 49 * 9 * 64 * 64
+        + 3136 * 256
+        + 2560
+    )
+    # In a residual stage the skip starts after the pooling (ResNet-9's order).
+    skips = early.changed(residual=True)
+    stage = build_network("vgg_bn", skips).get_layer("stage_2")
+    assert _kinds(stage)[1:5] == [
+        "Conv2D",
+        "FusedBatchNormalization",
+        "ReLU",
+        "MaxPooling2D",
+    ]
+    assert stage.output.shape[1:] == (7, 7, 64)
+    assert "MaxPooling2D" not in _kinds(build_network("vgg_bn", skips))
+    with pytest.raises(ValueError, match="refine a network shape"):
+        LAB_RECIPE.changed(early_pooling=True)
+
+
 def test_a_fixed_shape_refuses_the_shape_fields():
     with pytest.raises(ValueError, match="mlp's shape is fixed; .* cnn_bn, vgg_bn"):
         TrainingParams(shape=ShapeParams(width=16)).recipe("mlp")
