@@ -140,8 +140,9 @@ def _convolution_stages_bn(recipe: Recipe, dtype: str) -> list[L.Layer]:
             filters = recipe.first_width
         if recipe.residual and convolutions > 1:
             name = f"stage_{stage + 1}"
-            stage_args = (name, filters, convolutions, stage_input, early, dtype)
-            layers.append(_residual_stage(*stage_args))
+            layers.append(
+                _residual_stage(name, filters, convolutions, stage_input, early, dtype)
+            )
         else:
             for index in range(convolutions):
                 pool = early and index == 0
